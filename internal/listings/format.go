@@ -13,12 +13,12 @@ package listings
 type File struct {
 	// ID is required: a slug ([a-z0-9] words joined by single hyphens),
 	// unique across the directory. By convention the file is named <id>.yaml.
-	ID            string `yaml:"id" json:"id"`
-	Name          string `yaml:"name" json:"name"` // required
-	AlternateName string `yaml:"alternate_name,omitempty" json:"alternate_name,omitempty"`
-	Description   string `yaml:"description,omitempty" json:"description,omitempty"`
-	Website       string `yaml:"website,omitempty" json:"website,omitempty"` // absolute http(s) URL
-	Email         string `yaml:"email,omitempty" json:"email,omitempty"`
+	ID            string  `yaml:"id" json:"id"`
+	Name          string  `yaml:"name" json:"name"` // required
+	AlternateName string  `yaml:"alternate_name,omitempty" json:"alternate_name,omitempty"`
+	Description   string  `yaml:"description,omitempty" json:"description,omitempty"`
+	Website       string  `yaml:"website,omitempty" json:"website,omitempty"` // absolute http(s) URL
+	Email         string  `yaml:"email,omitempty" json:"email,omitempty"`
 	Phones        []Phone `yaml:"phones,omitempty" json:"phones,omitempty"`
 	// Source names the imported record; hand-written listings leave it out.
 	Source    *Source    `yaml:"source,omitempty" json:"source,omitempty"`
@@ -165,9 +165,9 @@ type AgeRange struct {
 type Hours struct {
 	// AlwaysOpen is open 24 hours, 7 days (closures still apply); it cannot
 	// be combined with Weekly.
-	AlwaysOpen bool `yaml:"always_open,omitempty" json:"always_open,omitempty"`
-	Weekly     []Span `yaml:"weekly,omitempty" json:"weekly,omitempty"`
-	ByAppointment bool `yaml:"by_appointment,omitempty" json:"by_appointment,omitempty"`
+	AlwaysOpen    bool   `yaml:"always_open,omitempty" json:"always_open,omitempty"`
+	Weekly        []Span `yaml:"weekly,omitempty" json:"weekly,omitempty"`
+	ByAppointment bool   `yaml:"by_appointment,omitempty" json:"by_appointment,omitempty"`
 	// Season limits Weekly to a yearly window of "MM-DD" dates.
 	Season   *Season   `yaml:"season,omitempty" json:"season,omitempty"`
 	Closures []Closure `yaml:"closures,omitempty" json:"closures,omitempty"`
