@@ -1,0 +1,241 @@
+// Package listings reads the directory's data files (directory.yaml,
+// taxonomy.yaml and one YAML file per organization under listings/), checks
+// every field and cross-reference, and builds a directory.Catalog. Every
+// problem is reported with its file, line and column, all of them in one
+// run.
+package listings
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"trellis/internal/directory"
+)
+
+// The data directory's well-known files.
+const (
+	DirectoryPath = "directory.yaml"
+	TaxonomyPath  = "taxonomy.yaml"
+	ListingsDir   = "listings"
+)
+
+// Options configure Load.
+type Options struct {
+	// Now is the current time; a last_verified date after Now's date in the
+	// directory's time zone is an error. Zero means time.Now().
+	Now time.Time
+	// Places resolves county names to counties with FIPS codes. When nil,
+	// counties are checked only for their "Name, ST" form and state code,
+	// and carry no FIPS code.
+	Places Places
+}
+
+// Load reads the data directory fsys (directory.yaml, taxonomy.yaml, every
+// *.yaml and *.yml file under listings/, recursively, and the polygon files
+// they name), checks it and builds the catalog.
+//
+// Problems in the data are returned as errs, all of them, sorted by path,
+// line and column; the catalog is nil whenever errs is not empty. A missing
+// directory.yaml or taxonomy.yaml is such a problem; a missing listings/
+// directory is an empty directory. The error is for failures to read files
+// that exist, and the catalog and errs are then nil.
+func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
+	var errs []Error
+
+	var dirFile DirectoryFile
+	dirDec, err := decodeData(fsys, DirectoryPath, &dirFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	info := directory.Info{TimeZone: time.UTC, StaleAfter: defaultStaleAfter}
+	if dirDec != nil {
+		c := &checker{decoder: dirDec, env: &env{}}
+		if dirDec.ok(&dirFile) {
+			info = c.info(&dirFile)
+		}
+		errs = append(errs, c.errs...)
+	} else {
+		errs = append(errs, Error{Path: DirectoryPath, Msg: "missing: the data directory needs a directory.yaml with at least name and time_zone"})
+	}
+
+	var taxFile TaxonomyFile
+	taxDec, err := decodeData(fsys, TaxonomyPath, &taxFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tax *directory.Taxonomy
+	if taxDec != nil {
+		c := &checker{decoder: taxDec, env: &env{}}
+		if taxDec.ok(&taxFile) {
+			tax = c.taxonomy(&taxFile)
+		}
+		errs = append(errs, c.errs...)
+	} else {
+		errs = append(errs, Error{Path: TaxonomyPath, Msg: "missing: the data directory needs a taxonomy.yaml of categories"})
+	}
+
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	y, m, d := now.In(info.TimeZone).Date()
+	e := &env{
+		fsys:     fsys,
+		places:   opt.Places,
+		tax:      tax,
+		today:    time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
+		polygons: newPolygonCache(fsys),
+	}
+	if tax != nil && len(tax.Roots) > 0 {
+		for _, cat := range tax.All() {
+			e.catIDs = append(e.catIDs, cat.ID)
+		}
+	} else {
+		// With no usable taxonomy every category would be reported unknown;
+		// the taxonomy's own errors say what is wrong.
+		e.tax = nil
+	}
+
+	files, err := listingFiles(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	results, err := loadListings(e, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs := make([]*directory.Organization, 0, len(results))
+	firstOrg := map[string]Error{}
+	for i, r := range results {
+		errs = append(errs, r.errs...)
+		if r.org == nil {
+			continue
+		}
+		if r.org.ID != "" {
+			if first, dup := firstOrg[r.org.ID]; dup {
+				errs = append(errs, Error{Path: files[i], Line: r.idPos.line, Col: r.idPos.col,
+					Msg: fmt.Sprintf("duplicate organization id %q (first in %s:%d)", r.org.ID, first.Path, first.Line)})
+				continue
+			}
+			firstOrg[r.org.ID] = Error{Path: files[i], Line: r.idPos.line}
+		}
+		orgs = append(orgs, r.org)
+	}
+	if len(errs) > 0 {
+		sortErrors(errs)
+		return nil, errs, nil
+	}
+	cat, err := directory.NewCatalog(info, tax, orgs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listings: build catalog: %w", err)
+	}
+	return cat, nil, nil
+}
+
+// decodeData reads and decodes the file at name in fsys into out. It
+// returns a nil decoder when the file does not exist, and an error when it
+// exists but cannot be read.
+func decodeData(fsys fs.FS, name string, out any) (*decoder, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listings: read %s: %w", name, err)
+	}
+	d := newDecoder(name)
+	d.decodeFile(data, out)
+	return d, nil
+}
+
+// listingFiles returns the paths of the listing files under listings/ in
+// lexical order. Files and directories whose names start with a dot (editor
+// backups, .git) are skipped.
+func listingFiles(fsys fs.FS) ([]string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ListingsDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == ListingsDir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != ListingsDir {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ext := path.Ext(p); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listings: list %s: %w", ListingsDir, err)
+	}
+	return files, nil
+}
+
+// listingResult is what checking one listing file gives.
+type listingResult struct {
+	org   *directory.Organization
+	idPos pos
+	errs  []Error
+}
+
+// loadListings decodes, checks and converts the listing files in parallel.
+// Results are in the order of files. It returns the first read failure in
+// that order.
+func loadListings(e *env, files []string) ([]listingResult, error) {
+	results := make([]listingResult, len(files))
+	ioErrs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(files))) {
+		wg.Go(func() {
+			for i := range next {
+				results[i], ioErrs[i] = loadListing(e, files[i])
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range ioErrs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// loadListing decodes, checks and converts one listing file. It returns an
+// error only when the file cannot be read.
+func loadListing(e *env, name string) (listingResult, error) {
+	data, err := fs.ReadFile(e.fsys, name)
+	if err != nil {
+		return listingResult{}, fmt.Errorf("listings: read %s: %w", name, err)
+	}
+	var f File
+	d := newDecoder(name)
+	d.decodeFile(data, &f)
+	if !d.ok(&f) {
+		return listingResult{errs: d.errs}, nil
+	}
+	c := &checker{decoder: d, env: e}
+	org := c.organization(&f, strings.TrimPrefix(name, ListingsDir+"/"))
+	r := listingResult{org: org, idPos: c.at(&f.ID, &f), errs: c.errs}
+	if !c.ok(&f.ID) || checkSlug(f.ID) != nil {
+		r.org = nil
+	}
+	return r, nil
+}
