@@ -91,3 +91,22 @@ const (
 	// NotCovered: the service has an area and the place is outside all of it.
 	NotCovered
 )
+
+// FormatDistance writes a distance for people in unit "mi" or "km" (any
+// other unit is taken as miles): one decimal under 10 ("0.4 mi", "1.2 km"),
+// whole numbers from 10 up ("12 mi"). It returns "" for a negative or
+// non-finite distance.
+func FormatDistance(meters float64, unit string) string {
+	if meters < 0 || math.IsNaN(meters) || math.IsInf(meters, 0) {
+		return ""
+	}
+	per, u := MetersPerMile, "mi"
+	if strings.EqualFold(strings.TrimSpace(unit), "km") {
+		per, u = MetersPerKm, "km"
+	}
+	v := meters / per
+	if r := math.Round(v*10) / 10; r < 10 {
+		return strconv.FormatFloat(r, 'f', 1, 64) + " " + u
+	}
+	return strconv.FormatFloat(math.Round(v), 'f', 0, 64) + " " + u
+}
