@@ -239,9 +239,13 @@ func (d *decoder) set(n *yaml.Node, v reflect.Value, what string) bool {
 	case reflect.Float64:
 		if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
 			f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
-			if err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			if err == nil {
 				v.SetFloat(f)
 				return true
+			}
+			if n.ShortTag() == "!!float" { // .inf, .nan, 1e400
+				d.errorf(posOf(n), "%s must be a finite number, not %s", what, n.Value)
+				return false
 			}
 		}
 		d.errorf(posOf(n), "%s must be a number, not %s", what, describe(n))
@@ -446,7 +450,7 @@ func suggest(s string, candidates []string) string {
 		if norm(c) == ns {
 			return c
 		}
-		if dist := levenshtein(strings.ToLower(s), c); dist < bestD {
+		if dist := editDistance(strings.ToLower(s), c); dist < bestD {
 			best, bestD = c, dist
 		}
 	}
@@ -457,9 +461,13 @@ func suggest(s string, candidates []string) string {
 	return ""
 }
 
-// levenshtein returns the edit distance between a and b in runes.
-func levenshtein(a, b string) int {
+// editDistance returns the optimal string alignment distance between a and
+// b in runes: insertions, deletions, substitutions and swaps of two
+// neighbouring runes ("nmae" is one edit from "name").
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
+	// d[i][j] is the distance between ra[:i] and rb[:j]; three rows suffice.
+	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -473,8 +481,11 @@ func levenshtein(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
 }
