@@ -52,12 +52,13 @@ type decoder struct {
 	// bad holds the pointers of values that were present but could not be
 	// decoded, so validation neither reports them as missing nor checks
 	// their zero value again.
-	bad   map[any]bool
-	nodes int
+	bad map[any]bool
+	// nodes counts the values decoded, limit bounds them (maxNodes).
+	nodes, limit int
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, pos: map[any]pos{}, bad: map[any]bool{}}
+	return &decoder{file: file, pos: map[any]pos{}, bad: map[any]bool{}, limit: maxNodes}
 }
 
 func (d *decoder) errorf(p pos, format string, args ...any) {
@@ -153,9 +154,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, p pos, what string) {
 		n = n.Alias
 	}
 	d.nodes++
-	if d.nodes > maxNodes {
-		if d.nodes == maxNodes+1 {
-			d.errorf(p, "the file expands to more than %d values through aliases", maxNodes)
+	if d.nodes > d.limit {
+		if d.nodes == d.limit+1 {
+			d.errorf(p, "the file expands to more than %d values through aliases", d.limit)
 		}
 		return
 	}
