@@ -159,9 +159,14 @@ type interval struct{ from, to time.Time }
 // intervals expands the hours into concrete open intervals from the day
 // before t through LookAhead after it, in ascending order of opening,
 // dropping closed dates and dates outside the season.
+//
+// The window runs one whole local day past t's day plus LookAhead, so that
+// it still ends after t+LookAhead when a daylight-saving change shortens a
+// day inside it; otherwise a place open through the window's end would
+// report the window's edge as its closing time.
 func (h *Hours) intervals(t time.Time, loc *time.Location) []interval {
 	start := time.Date(t.Year(), t.Month(), t.Day()-1, 0, 0, 0, 0, loc)
-	days := int(LookAhead/(24*time.Hour)) + 2
+	days := int(LookAhead/(24*time.Hour)) + 3
 	var out []interval
 	for i := 0; i < days; i++ {
 		day := time.Date(start.Year(), start.Month(), start.Day()+i, 0, 0, 0, 0, loc)
