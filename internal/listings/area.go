@@ -101,7 +101,7 @@ func (c *checker) county(p *string) (directory.County, bool) {
 	}
 	county, ok := c.env.places.County(name, state)
 	if !ok {
-		c.fail(p, nil, "unknown county %q: write the county name without \"County\" and its state, e.g. \"Montgomery, MD\"", *p)
+		c.fail(p, nil, "unknown county %q: no county of that name in %s", *p, state)
 		return directory.County{}, false
 	}
 	return county, true

@@ -284,7 +284,7 @@ func (c *checker) address(a *Address) *directory.Address {
 		if county, found := c.env.places.County(a.County, a.State); found {
 			out.CountyFIPS = county.FIPS
 		} else {
-			c.fail(&a.County, a, "unknown county %q in %s: write the county name without \"County\", e.g. Montgomery", a.County, a.State)
+			c.fail(&a.County, a, "unknown county %q: no county of that name in %s", a.County, a.State)
 		}
 	}
 	return out

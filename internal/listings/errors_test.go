@@ -67,7 +67,7 @@ func TestBrokenListings(t *testing.T) {
 				`5:67: "2085" is not a ZIP code: write 5 digits or ZIP+4, e.g. 20001 or 20001-1234`,
 				`7:56: "XX" is not a US state code: write the two-letter postal code, e.g. DC or MD`,
 				`7:65: "20850-12" is not a ZIP code: write 5 digits or ZIP+4, e.g. 20001 or 20001-1234`,
-				`9:70: unknown county "Montgomery County" in MD: write the county name without "County", e.g. Montgomery`,
+				`9:70: unknown county "Montgomery County": no county of that name in MD`,
 			},
 		},
 		{
@@ -87,7 +87,7 @@ func TestBrokenListings(t *testing.T) {
 				`11:28: radius: distance "5" needs a unit: mi or km`,
 				`16:15: a radius is measured from the service's locations, but the service lists none in "at"`,
 				`17:18: county "Montgomery" needs its state: write "Name, ST", e.g. "Montgomery, MD"`,
-				`17:30: unknown county "Montgomry, MD": write the county name without "County" and its state, e.g. "Montgomery, MD"`,
+				`17:30: unknown county "Montgomry, MD": no county of that name in MD`,
 				`17:47: county ", MD" has no name: write "Name, ST", e.g. "Montgomery, MD"`,
 				`17:55: county "Fairfax, VX": "VX" is not a US state code: write the two-letter postal code, e.g. DC or MD`,
 				`17:88: "Montgomery, MD" is listed twice`,

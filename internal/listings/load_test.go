@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"trellis/internal/directory"
+	"trellis/internal/geo"
 )
 
 // testNow is the "now" the fixtures are checked against.
@@ -198,10 +199,19 @@ func TestLoadWithoutPlaces(t *testing.T) {
 	}
 }
 
-// TestRepoData loads the repository's own data directory: the bundled
-// taxonomy, settings and listings must be free of errors.
+// The gazetteer is the Places the server loads with.
+var _ Places = (*geo.Gazetteer)(nil)
+
+// TestRepoData loads the repository's own data directory with its
+// gazetteer: the bundled taxonomy, settings and listings must be free of
+// errors.
 func TestRepoData(t *testing.T) {
-	cat, errs, err := Load(os.DirFS("../../data"), Options{})
+	data := os.DirFS("../../data")
+	gaz, err := geo.Load(data)
+	if err != nil {
+		t.Fatalf("geo.Load: %v", err)
+	}
+	cat, errs, err := Load(data, Options{Places: gaz})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -218,5 +228,28 @@ func TestRepoData(t *testing.T) {
 		if c.Label["en"] == "" || c.Label["es"] == "" {
 			t.Errorf("category %s lacks an en or es label", c.ID)
 		}
+	}
+}
+
+// TestLoadWithGazetteer resolves the good fixture's counties through the
+// real gazetteer.
+func TestLoadWithGazetteer(t *testing.T) {
+	gaz, err := geo.Load(os.DirFS("../../data"))
+	if err != nil {
+		t.Fatalf("geo.Load: %v", err)
+	}
+	cat, errs, err := Load(os.DirFS("testdata/good"), Options{Now: testNow, Places: gaz})
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("Load: %v %v", errs, err)
+	}
+	var fips []string
+	for _, c := range cat.Service("harbor-house.night-shelter").Area.Counties {
+		fips = append(fips, c.FIPS)
+	}
+	if want := []string{"11001", "24033"}; !reflect.DeepEqual(fips, want) {
+		t.Errorf("county FIPS = %v, want %v", fips, want)
+	}
+	if got := cat.Organization("green-market").Location("lot").Address.CountyFIPS; got != "24031" {
+		t.Errorf("Montgomery address FIPS = %q, want 24031", got)
 	}
 }
