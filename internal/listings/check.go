@@ -99,6 +99,36 @@ func (c *checker) list(items []string, fn func(string) (string, error)) []string
 	return out
 }
 
+// parseRequired parses a required string with parse, reporting a missing,
+// empty or unparsable value, and returns the value and whether it is good.
+func parseRequired[T any](c *checker, p *string, parent any, key string, parse func(string) (T, error)) (T, bool) {
+	var zero T
+	if !c.required(p, parent, key) {
+		return zero, false
+	}
+	v, err := parse(*p)
+	if err != nil {
+		c.failErr(p, err)
+		return zero, false
+	}
+	return v, true
+}
+
+// unique records id *p in seen and reports whether it is new; a repeated
+// id is reported as a duplicate kind id. An id that is absent, bad or empty
+// counts as new: its own error is reported elsewhere.
+func (c *checker) unique(seen map[string]pos, p *string, parent any, kind string) bool {
+	if !c.ok(p) || *p == "" {
+		return true
+	}
+	if first, dup := seen[*p]; dup {
+		c.fail(p, parent, "duplicate %s id %q (first at line %d)", kind, *p, first.line)
+		return false
+	}
+	seen[*p] = c.at(p, parent)
+	return true
+}
+
 // enum returns a list checker for values from allowed.
 func enum(what string, allowed []string) func(string) (string, error) {
 	return func(s string) (string, error) { return s, checkEnum(what, s, allowed) }
@@ -143,14 +173,9 @@ func (c *checker) organization(f *File, rel string) *directory.Organization {
 		}
 		loc := c.location(l)
 		loc.Org = o
-		if c.ok(&l.ID) && l.ID != "" {
-			if first, dup := locIDs[l.ID]; dup {
-				c.fail(&l.ID, l, "duplicate location id %q (first at line %d)", l.ID, first.line)
-				continue
-			}
-			locIDs[l.ID] = c.at(&l.ID, l)
+		if c.unique(locIDs, &l.ID, l, "location") {
+			o.Locations = append(o.Locations, loc)
 		}
-		o.Locations = append(o.Locations, loc)
 	}
 
 	if !c.present(&f.Services) {
@@ -166,14 +191,9 @@ func (c *checker) organization(f *File, rel string) *directory.Organization {
 		}
 		svc := c.service(s, f, o)
 		svc.Org = o
-		if c.ok(&s.ID) && s.ID != "" {
-			if first, dup := svcIDs[s.ID]; dup {
-				c.fail(&s.ID, s, "duplicate service id %q (first at line %d)", s.ID, first.line)
-				continue
-			}
-			svcIDs[s.ID] = c.at(&s.ID, s)
+		if c.unique(svcIDs, &s.ID, s, "service") {
+			o.Services = append(o.Services, svc)
 		}
-		o.Services = append(o.Services, svc)
 	}
 	return o
 }

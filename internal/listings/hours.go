@@ -1,6 +1,10 @@
 package listings
 
-import "trellis/internal/directory"
+import (
+	"time"
+
+	"trellis/internal/directory"
+)
 
 // hours checks and converts opening hours.
 func (c *checker) hours(h *Hours) *directory.Hours {
@@ -37,72 +41,37 @@ func (c *checker) hours(h *Hours) *directory.Hours {
 }
 
 func (c *checker) span(s *Span) (directory.Span, bool) {
-	var out directory.Span
-	good := true
-	if c.required(&s.Days, s, "days") {
-		days, err := parseDays(s.Days)
-		if err != nil {
-			c.failErr(&s.Days, err)
-			good = false
-		}
-		out.Days = directory.DaySet(days)
-	} else {
-		good = false
+	days, okDays := parseRequired(c, &s.Days, s, "days", parseDays)
+	open, okOpen := parseRequired(c, &s.Open, s, "open", func(v string) (int, error) { return parseClock(v, false) })
+	closing, okClose := parseRequired(c, &s.Close, s, "close", func(v string) (int, error) { return parseClock(v, true) })
+	if !okDays || !okOpen || !okClose {
+		return directory.Span{}, false
 	}
-	if c.required(&s.Open, s, "open") {
-		open, err := parseClock(s.Open, false)
-		if err != nil {
-			c.failErr(&s.Open, err)
-			good = false
-		}
-		out.Open = directory.Clock(open)
-	} else {
-		good = false
-	}
-	if c.required(&s.Close, s, "close") {
-		closing, err := parseClock(s.Close, true)
-		if err != nil {
-			c.failErr(&s.Close, err)
-			good = false
-		}
-		out.Close = directory.Clock(closing)
-	} else {
-		good = false
-	}
-	if good && out.Open == out.Close {
+	if open == closing {
 		c.fail(&s.Close, s, "open and close are both %s: for the whole day write open 00:00, close 24:00", s.Open)
-		good = false
+		return directory.Span{}, false
 	}
-	return out, good
+	return directory.Span{Days: directory.DaySet(days), Open: directory.Clock(open), Close: directory.Clock(closing)}, true
+}
+
+// monthDay is a parsed Season end.
+type monthDay struct {
+	month time.Month
+	day   int
+}
+
+func parseMonthDayValue(s string) (monthDay, error) {
+	m, d, err := parseMonthDay(s)
+	return monthDay{m, d}, err
 }
 
 func (c *checker) season(s *Season) *directory.Season {
-	var out directory.Season
-	good := true
-	if c.required(&s.From, s, "from") {
-		m, d, err := parseMonthDay(s.From)
-		if err != nil {
-			c.failErr(&s.From, err)
-			good = false
-		}
-		out.FromMonth, out.FromDay = m, d
-	} else {
-		good = false
-	}
-	if c.required(&s.To, s, "to") {
-		m, d, err := parseMonthDay(s.To)
-		if err != nil {
-			c.failErr(&s.To, err)
-			good = false
-		}
-		out.ToMonth, out.ToDay = m, d
-	} else {
-		good = false
-	}
-	if !good {
+	from, okFrom := parseRequired(c, &s.From, s, "from", parseMonthDayValue)
+	to, okTo := parseRequired(c, &s.To, s, "to", parseMonthDayValue)
+	if !okFrom || !okTo {
 		return nil
 	}
-	return &out
+	return &directory.Season{FromMonth: from.month, FromDay: from.day, ToMonth: to.month, ToDay: to.day}
 }
 
 func (c *checker) closure(cl *Closure) (directory.Closure, bool) {

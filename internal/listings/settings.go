@@ -114,6 +114,7 @@ func (c *checker) category1(tc *TaxonomyCategory, parent *directory.Category, se
 	if parent != nil {
 		id = parent.ID + "." + tc.ID
 	}
+	// The full id is composed here, so the position is the id's own.
 	if first, dup := seen[id]; dup {
 		c.fail(&tc.ID, tc, "duplicate category id %q (first at line %d)", id, first.line)
 		return nil
