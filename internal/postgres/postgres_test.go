@@ -1,0 +1,190 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"trellis/internal/auth"
+	"trellis/internal/auth/authtest"
+	"trellis/internal/postgres"
+	"trellis/internal/referral"
+	"trellis/internal/referral/referraltest"
+)
+
+// defaultURL is the PostgreSQL the tests use unless
+// TRELLIS_TEST_DATABASE_URL names another.
+const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// baseURL returns the test database URL. If the database cannot be
+// reached, the test fails, unless TRELLIS_SKIP_POSTGRES=1, when it is
+// skipped: CI must run these tests for real.
+func baseURL(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv("TRELLIS_TEST_DATABASE_URL")
+	if dsn == "" {
+		dsn = defaultURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("TRELLIS_SKIP_POSTGRES") == "1" {
+			tb.Skipf("PostgreSQL unreachable and TRELLIS_SKIP_POSTGRES=1: %v", err)
+		}
+		tb.Fatalf("PostgreSQL is unreachable at TRELLIS_TEST_DATABASE_URL (default %s): %v\n"+
+			"Start it (pg_ctlcluster <version> main start) or set TRELLIS_SKIP_POSTGRES=1 to skip these tests.", defaultURL, err)
+	}
+	conn.Close(ctx)
+	return dsn
+}
+
+// withSearchPath returns dsn with search_path set to schema.
+func withSearchPath(tb testing.TB, dsn, schema string) string {
+	tb.Helper()
+	if !strings.Contains(dsn, "://") {
+		return dsn + " search_path=" + schema
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("TRELLIS_TEST_DATABASE_URL is not a URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// freshSchema creates an empty schema t_<random>, dropped with everything
+// in it when the test ends, and returns a DSN whose search_path is it.
+func freshSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := baseURL(tb)
+	schema := "t_" + strings.ToLower(rand.Text())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			tb.Errorf("connect for cleanup: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema: %v", err)
+		}
+	})
+	return withSearchPath(tb, dsn, schema)
+}
+
+// MustOpen opens a store in a fresh schema, closed when the test ends.
+func MustOpen(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	dsn := freshSchema(tb)
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("postgres.Open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestReferralStore(t *testing.T) {
+	referraltest.TestStore(t, func(t *testing.T) referral.Store { return MustOpen(t) })
+}
+
+func TestAuthStore(t *testing.T) {
+	authtest.TestStore(t, func(t *testing.T) auth.Store { return MustOpen(t) })
+}
+
+func TestConcurrentMigration(t *testing.T) {
+	dsn := freshSchema(t)
+	const n = 4
+	var wg sync.WaitGroup
+	dbs := make([]*postgres.DB, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i], errs[i] = postgres.Open(context.Background(), dsn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: Open: %v", i, err)
+			continue
+		}
+		defer dbs[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	var rows int
+	if err := dbs[0].Pool().QueryRow(context.Background(), "SELECT COUNT(*) FROM schema_migrations").Scan(&rows); err != nil || rows != 1 {
+		t.Errorf("schema_migrations rows = %d, %v; want 1", rows, err)
+	}
+	// What one instance writes, another reads.
+	r, ev, err := referral.New(referral.Draft{PeerRef: "JD-17", Need: "food", ServiceKey: "harbor.pantry",
+		Consent: referral.Consent{Method: referral.ConsentVerbal}}, "u-ana", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs[0].CreateReferral(context.Background(), r, ev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbs[n-1].Referral(context.Background(), r.ID); err != nil {
+		t.Errorf("other instance: %v", err)
+	}
+}
+
+func TestAppendOnlyInSchema(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	r, ev, err := referral.New(referral.Draft{PeerRef: "JD-17", Need: "food", ServiceKey: "harbor.pantry",
+		Consent: referral.Consent{Method: referral.ConsentVerbal}}, "u-ana", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateReferral(ctx, r, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendAudit(ctx, referral.AuditEntry{At: time.Now(), Actor: referral.SystemActor, Action: referral.ActionExpire, ReferralID: r.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"referral_events", "audit_log"} {
+		t.Run(table, func(t *testing.T) {
+			_, err := db.Pool().Exec(ctx, fmt.Sprintf("UPDATE %s SET referral_id = 'x'", table))
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("UPDATE %s: error %v, want append-only", table, err)
+			}
+		})
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	// Port 1 on loopback refuses connections; the error must not echo the password.
+	_, err := postgres.Open(context.Background(), "postgres://u:s3cret-pw@127.0.0.1:1/db?sslmode=disable&connect_timeout=2")
+	if err == nil {
+		t.Fatal("Open of an unreachable database succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
