@@ -47,6 +47,7 @@ func (e usageError) Error() string { return e.msg }
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve":    {"run the HTTP server on the directory", runServe},
 		"validate": {"check listing files and print every problem as path:line:col", runValidate},
 		"import":   {"import an Open Referral HSDS 3.0 package into listing files", runImport},
 		"version":  {"print the version", runVersion},

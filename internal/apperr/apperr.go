@@ -14,16 +14,16 @@ type Code string
 
 // The error codes and the HTTP statuses they stand for.
 const (
-	Invalid         Code = "invalid"          // 400: malformed request or parameter
-	Unprocessable   Code = "unprocessable"    // 422: well formed but not acceptable
-	NotFound        Code = "not_found"        // 404
-	Conflict        Code = "conflict"         // 409: e.g. a status move the machine forbids
-	Unauthenticated Code = "unauthenticated"  // 401: no or bad credentials
-	Forbidden       Code = "forbidden"        // 403: signed in, not allowed
-	TooLarge        Code = "too_large"        // 413
-	RateLimited     Code = "rate_limited"     // 429
-	Unavailable     Code = "unavailable"      // 503: e.g. data not loaded yet
-	Internal        Code = "internal"         // 500: never carries details
+	Invalid         Code = "invalid"         // 400: malformed request or parameter
+	Unprocessable   Code = "unprocessable"   // 422: well formed but not acceptable
+	NotFound        Code = "not_found"       // 404
+	Conflict        Code = "conflict"        // 409: e.g. a status move the machine forbids
+	Unauthenticated Code = "unauthenticated" // 401: no or bad credentials
+	Forbidden       Code = "forbidden"       // 403: signed in, not allowed
+	TooLarge        Code = "too_large"       // 413
+	RateLimited     Code = "rate_limited"    // 429
+	Unavailable     Code = "unavailable"     // 503: e.g. data not loaded yet
+	Internal        Code = "internal"        // 500: never carries details
 )
 
 // Error is a failure with a code, a message safe to show to the caller, and

@@ -314,3 +314,30 @@ func (c *Catalog) Services(fn func(*Service)) {
 		}
 	}
 }
+
+// ContactPhones returns the numbers to reach service s at location l (nil
+// for any location): the service's own, then the location's, then the
+// organization's, without repeating a number.
+func (s *Service) ContactPhones(l *Location) []Phone {
+	var out []Phone
+	seen := map[string]bool{}
+	add := func(ps []Phone) {
+		for _, p := range ps {
+			k := p.Number + "x" + p.Extension
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, p)
+			}
+		}
+	}
+	add(s.Phones)
+	if l != nil {
+		add(l.Phones)
+	} else {
+		for _, loc := range s.Locations {
+			add(loc.Phones)
+		}
+	}
+	add(s.Org.Phones)
+	return out
+}

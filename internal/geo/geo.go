@@ -37,6 +37,9 @@ func ParseDistance(s string) (float64, error) {
 	t := strings.TrimSpace(strings.ToLower(s))
 	i := strings.IndexFunc(t, func(r rune) bool { return unicode.IsLetter(r) })
 	if i < 0 {
+		if v, err := strconv.ParseFloat(t, 64); err == nil && v <= 0 {
+			return 0, fmt.Errorf("distance %q must be greater than zero", s)
+		}
 		return 0, fmt.Errorf("distance %q needs a unit: mi or km", s)
 	}
 	num, unit := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i:])

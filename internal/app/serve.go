@@ -1,0 +1,239 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"trellis/internal/httpapi"
+	"trellis/internal/snapshot"
+)
+
+// ServeConfig is `trellis serve`'s configuration, from flags and TRELLIS_*
+// variables, validated once by ParseFlags.
+type ServeConfig struct {
+	// Addr is the listen address, host:port; port 0 picks a free port.
+	Addr string
+	// DataDir is the data directory; the default falls back to the copy
+	// embedded in the binary when ./data does not exist.
+	DataDir string
+	// LogLevel is debug, info, warn or error; LogFormat text or json.
+	LogLevel  string
+	LogFormat string
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration
+}
+
+// Main is the server process: parse flags, open (load data, listen), run
+// until the context ends, close. End-to-end tests drive the same type.
+type Main struct {
+	Config ServeConfig
+	IO     IO
+
+	log   *slog.Logger
+	data  dataSource
+	store *snapshot.Store
+	api   *httpapi.Server
+	ln    net.Listener
+	srv   *http.Server
+}
+
+// NewMain returns a Main with default configuration writing to io.
+func NewMain(io IO) *Main {
+	return &Main{IO: io, Config: ServeConfig{
+		Addr: "localhost:8080", DataDir: defaultDataDir, LogLevel: "info", LogFormat: "text",
+		ShutdownTimeout: 10 * time.Second,
+	}}
+}
+
+// ParseFlags reads the configuration from args and the environment. It
+// returns an error for a bad flag or value.
+func (m *Main) ParseFlags(args []string) error {
+	c := &m.Config
+	fs := newFlagSet("serve", m.IO.Stderr, "serve [--addr HOST:PORT] [--data DIR]")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address, host:port")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (directory.yaml, taxonomy.yaml, listings/); when the default ./data is missing, the copy embedded in the binary")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.Var(durationValue{&c.ShutdownTimeout}, "shutdown-timeout", "how long a graceful stop waits for requests in flight")
+	if err := parse(fs, args, m.IO); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return usageError{fmt.Sprintf("--addr %q is not host:port", c.Addr)}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return usageError{err.Error()}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return usageError{fmt.Sprintf("--log-format %q: want text or json", c.LogFormat)}
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// Open loads the directory and starts listening. It returns an error when
+// the data has problems (printed as path:line:col) or the address is taken.
+func (m *Main) Open(ctx context.Context) error {
+	level, _ := parseLevel(m.Config.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if m.Config.LogFormat == "json" {
+		m.log = slog.New(slog.NewJSONHandler(m.IO.Stderr, opts))
+	} else {
+		m.log = slog.New(slog.NewTextHandler(m.IO.Stderr, opts))
+	}
+
+	src, err := openData(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.data = src
+	m.store = snapshot.NewStore(src.FS, time.Now)
+	snap, err := m.store.Reload(ctx)
+	if errors.Is(err, snapshot.ErrDataInvalid) {
+		for _, e := range m.store.Status().Errors {
+			fmt.Fprintln(m.IO.Stderr, e)
+		}
+		return fmt.Errorf("the data in %s has errors; fix them (trellis validate --data %s) and start again", src.Label(), m.Config.DataDir)
+	}
+	if err != nil {
+		return err
+	}
+	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
+		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
+		"documents", snap.Index.DocCount(), "took", snap.BuildTime.Round(time.Millisecond))
+
+	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version})
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           m.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// URL returns the server's base URL, e.g. http://127.0.0.1:8080.
+func (m *Main) URL() string {
+	if m.ln == nil {
+		return ""
+	}
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("http://%s:%d", host, addr.Port)
+}
+
+// Store returns the snapshot store (for tests and reload triggers).
+func (m *Main) Store() *snapshot.Store { return m.store }
+
+// Run serves until ctx ends, reloading the data on SIGHUP, then stops
+// gracefully. It returns an error if serving fails.
+func (m *Main) Run(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	errc := make(chan error, 1)
+	go func() { errc <- m.srv.Serve(m.ln) }()
+	m.log.Info("serving", "url", m.URL())
+	for {
+		select {
+		case err := <-errc:
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return fmt.Errorf("serve: %w", err)
+		case <-hup:
+			m.reload(ctx, "SIGHUP")
+		case <-ctx.Done():
+			return m.shutdown()
+		}
+	}
+}
+
+// reload rebuilds the snapshot and logs the outcome; a failure leaves the
+// old snapshot serving.
+func (m *Main) reload(ctx context.Context, why string) {
+	snap, err := m.store.Reload(ctx)
+	switch {
+	case errors.Is(err, snapshot.ErrDataInvalid):
+		st := m.store.Status()
+		m.log.Warn("reload refused: the data has errors; the previous snapshot keeps serving", "trigger", why, "errors", len(st.Errors), "first", st.Errors[0])
+	case err != nil:
+		m.log.Error("reload failed; the previous snapshot keeps serving", "trigger", why, "err", err)
+	default:
+		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount())
+	}
+}
+
+func (m *Main) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	m.log.Info("shutting down")
+	if err := m.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases what Open acquired. It is safe to call more than once.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		errs = append(errs, m.srv.Close())
+	} else if m.ln != nil {
+		errs = append(errs, m.ln.Close())
+	}
+	if m.store != nil {
+		if snap := m.store.Current(); snap != nil {
+			errs = append(errs, snap.Index.Close())
+		}
+	}
+	m.srv, m.ln = nil, nil
+	return errors.Join(errs...)
+}
+
+// runServe is `trellis serve`.
+func runServe(ctx context.Context, args []string, io IO) error {
+	m := NewMain(io)
+	if err := m.ParseFlags(args); err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	return m.Run(ctx)
+}

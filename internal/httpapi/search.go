@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"trellis/internal/apperr"
+	"trellis/internal/directory"
+	"trellis/internal/geo"
+	"trellis/internal/i18n"
+	"trellis/internal/search"
+	"trellis/internal/snapshot"
+)
+
+// searchParams are the query parameters GET /api/v1/search takes.
+var searchParams = []string{
+	"q", "near", "lat", "lon", "radius", "sort", "category", "open_now", "open_at", "free",
+	"language", "age", "gender", "veteran", "insurance", "walk_in", "wheelchair", "in_area",
+	"include_inactive", "page", "per_page", "lang", "units",
+}
+
+// searchResponse is GET /api/v1/search's answer.
+type searchResponse struct {
+	Query   queryEcho   `json:"query"`
+	Total   int         `json:"total"`
+	Page    int         `json:"page"`
+	PerPage int         `json:"per_page"`
+	Sort    string      `json:"sort"`
+	Results []hitView   `json:"results"`
+	Facets  []facetView `json:"facets"`
+	Notice  string      `json:"notice,omitempty"`
+	Credits []string    `json:"attribution,omitempty"`
+}
+
+// queryEcho says how the query was read.
+type queryEcho struct {
+	Text        string            `json:"q,omitempty"`
+	Showing     string            `json:"showing,omitempty"`
+	Corrections map[string]string `json:"corrections,omitempty"`
+	Ignored     []string          `json:"ignored,omitempty"`
+	Relaxed     bool              `json:"relaxed,omitempty"`
+	Near        *placeView        `json:"near,omitempty"`
+	RadiusM     float64           `json:"radius_m,omitempty"`
+	Lang        string            `json:"lang"`
+}
+
+type placeView struct {
+	Label  string  `json:"label"`
+	Lat    float64 `json:"lat"`
+	Lon    float64 `json:"lon"`
+	ZIP    string  `json:"zip,omitempty"`
+	County string  `json:"county,omitempty"`
+	State  string  `json:"state,omitempty"`
+}
+
+type hitView struct {
+	Service  serviceSummary `json:"service"`
+	Location *locationView  `json:"location,omitempty"`
+	Distance *distanceView  `json:"distance,omitempty"`
+	Open     openView       `json:"open"`
+	Score    float64        `json:"score,omitempty"`
+	Matched  []search.Match `json:"matched,omitempty"`
+}
+
+type facetView struct {
+	ID       string      `json:"id"`
+	Label    string      `json:"label"`
+	Count    int         `json:"count"`
+	Children []facetView `json:"children,omitempty"`
+}
+
+// searchQuery reads a search request's parameters into a query. It returns
+// an Invalid error naming the first bad parameter.
+func (s *Server) searchQuery(c echo.Context, snap *snapshot.Snapshot) (search.Query, string, error) {
+	p, err := newParams(c, searchParams...)
+	if err != nil {
+		return search.Query{}, "", err
+	}
+	tz := snap.Catalog.Info.TimeZone
+	q := search.Query{
+		Text:    p.str("q"),
+		Sort:    p.oneOf("sort", search.SortRelevance, search.SortDistance, search.SortName),
+		Page:    p.intIn("page", 1, search.MaxWindow, 1),
+		PerPage: p.intIn("per_page", 1, search.MaxPerPage, search.DefaultPerPage),
+		Now:     s.now(),
+	}
+	f := &q.Filter
+	f.Place = p.place(snap.Places)
+	f.RadiusMeters = p.distance("radius")
+	if f.RadiusMeters > 0 && f.Place == nil {
+		p.fail("radius", "radius needs a place: give near (a ZIP code or lat,lon) or lat and lon")
+	}
+	f.Categories = p.list("category")
+	for _, id := range f.Categories {
+		if snap.Catalog.Taxonomy.Category(id) == nil {
+			p.fail("category", "unknown category %q; GET /api/v1/taxonomy lists them", id)
+		}
+	}
+	if p.boolean("open_now") {
+		if p.has("open_at") {
+			p.fail("open_at", "give either open_now or open_at, not both")
+		}
+		now := s.now()
+		f.OpenAt = &now
+	} else if t := p.instant("open_at", tz); t != nil {
+		f.OpenAt = t
+		q.Now = *t
+	}
+	f.Free = p.boolean("free")
+	f.Languages = p.list("language")
+	f.Age = p.optInt("age", 0, 130)
+	f.Gender = p.oneOf("gender", directory.Genders...)
+	f.Veteran = p.optBool("veteran")
+	f.Insurance = p.list("insurance")
+	for _, ins := range f.Insurance {
+		if !contains(directory.InsurancePlans, ins) {
+			p.fail("insurance", "insurance must be among %v, not %q", directory.InsurancePlans, ins)
+		}
+	}
+	f.WalkIn = p.boolean("walk_in")
+	f.Wheelchair = p.boolean("wheelchair")
+	f.InArea = p.boolean("in_area")
+	if f.InArea && f.Place == nil {
+		p.fail("in_area", "in_area needs a place: give near (a ZIP code or lat,lon) or lat and lon")
+	}
+	f.IncludeInactive = p.boolean("include_inactive")
+	lang := s.lang(c, p)
+	p.oneOf("units", "mi", "km")
+	if err := p.check(); err != nil {
+		return search.Query{}, "", err
+	}
+	return q, lang, nil
+}
+
+// lang picks the answer's language from ?lang= or Accept-Language.
+func (s *Server) lang(c echo.Context, p *params) string {
+	explicit := p.oneOf("lang", i18n.Default.Languages()...)
+	return i18n.Default.Match(explicit, c.Request().Header.Get("Accept-Language"))
+}
+
+// search answers GET /api/v1/search.
+func (s *Server) search(c echo.Context) error {
+	snap, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	q, lang, err := s.searchQuery(c, snap)
+	if err != nil {
+		return err
+	}
+	res, err := snap.Index.Search(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	unit := "mi"
+	if c.QueryParam("units") == "km" {
+		unit = "km"
+	}
+	v := viewer{cat: snap.Catalog, lang: lang, now: q.Now, unit: unit}
+	out := searchResponse{
+		Query: queryEcho{Text: q.Text, Showing: res.Showing, Corrections: res.Corrections, Ignored: res.Ignored,
+			Relaxed: res.Relaxed, RadiusM: q.RadiusMeters, Lang: lang},
+		Total: res.Total, Page: res.Page, PerPage: res.PerPage, Sort: res.Sort,
+		Results: make([]hitView, 0, len(res.Hits)), Facets: v.facets(res.Facets),
+		Notice: snap.Catalog.Info.Notice, Credits: snap.Catalog.Info.Attribution,
+	}
+	if pl := q.Place; pl != nil {
+		out.Query.Near = &placeView{Label: pl.Label, Lat: pl.Point.Lat(), Lon: pl.Point.Lon(), ZIP: pl.ZIP, State: pl.State}
+		if pl.County.FIPS != "" {
+			out.Query.Near.County = geo.CountyLabel(pl.County)
+		}
+	}
+	for _, h := range res.Hits {
+		out.Results = append(out.Results, v.hit(h))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (v viewer) hit(h search.Hit) hitView {
+	hv := hitView{Service: v.summaryOf(h.Service), Distance: v.distanceOf(h.Distance), Score: h.Score, Matched: h.Why}
+	var loc = v.cat.Info.TimeZone
+	if h.Location != nil {
+		hv.Service.Phones = phonesOf(h.Service.ContactPhones(h.Location))
+		lv := v.locationOf(h.Location)
+		hv.Location = &lv
+		loc = v.zone(h.Location)
+	}
+	hv.Open = v.openOf(h.Open, loc)
+	return hv
+}
+
+func (v viewer) facets(fs []search.CategoryCount) []facetView {
+	out := make([]facetView, 0, len(fs))
+	for _, f := range fs {
+		fv := facetView{ID: f.ID, Label: f.ID, Count: f.Count, Children: v.facets(f.Children)}
+		if c := v.cat.Taxonomy.Category(f.ID); c != nil {
+			fv.Label = c.Label.In(v.lang)
+		}
+		if len(fv.Children) == 0 {
+			fv.Children = nil
+		}
+		out = append(out, fv)
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// errNotFound is the 404 for a record id.
+func errNotFound(kind, id string) error {
+	return apperr.New(apperr.NotFound, "no %s with id %q", kind, id)
+}

@@ -1,0 +1,199 @@
+// Package snapshot holds the directory Trellis is serving: one immutable
+// Snapshot (catalog, search index, gazetteer) behind an atomic pointer. A
+// reload builds a new snapshot beside the old one and swaps it in only when
+// the data loads without errors; a bad change leaves the old snapshot
+// serving and keeps the errors for /readyz and the admin page.
+package snapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"trellis/internal/directory"
+	"trellis/internal/geo"
+	"trellis/internal/listings"
+	"trellis/internal/search"
+)
+
+// Snapshot is one loaded, indexed version of the data directory. It is
+// immutable and shared by all requests.
+type Snapshot struct {
+	Catalog *directory.Catalog
+	Index   *search.Index
+	Places  *geo.Gazetteer
+	// Revision is a digest of every file the snapshot was built from; two
+	// snapshots of the same files have the same revision.
+	Revision string
+	LoadedAt time.Time
+	// BuildTime is how long loading and indexing took.
+	BuildTime time.Duration
+}
+
+// Build loads the data directory fsys and indexes it. Problems in the data
+// come back as errs with a nil snapshot; err is for failures to read files
+// or to build the index.
+func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listings.Error, error) {
+	start := time.Now()
+	rev, err := Revision(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	places, err := geo.Load(fsys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places})
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	ix, err := search.Build(ctx, cat)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return &Snapshot{Catalog: cat, Index: ix, Places: places, Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
+}
+
+// Revision returns a short digest over the paths and contents of every
+// regular file in fsys, in path order.
+func Revision(fsys fs.FS) (string, error) {
+	var paths []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("snapshot: list data files: %w", err)
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		f, err := fsys.Open(p)
+		if err != nil {
+			return "", fmt.Errorf("snapshot: read %s: %w", p, err)
+		}
+		fmt.Fprintf(h, "%s\x00", p)
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("snapshot: read %s: %w", p, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+// Status describes the last reload, for /readyz and the admin page.
+type Status struct {
+	// Attempted is when the last reload started; zero before the first.
+	Attempted time.Time
+	// OK is whether it swapped a new snapshot in (or found the data
+	// unchanged).
+	OK bool
+	// Errors are the data problems that kept it from swapping, as
+	// "path:line:col: message".
+	Errors []string
+	// Failure is a read or index failure, if that is what stopped it.
+	Failure string
+	// Failures counts reloads that did not swap since the process started.
+	Failures int
+}
+
+// Store holds the current snapshot and reloads it from a data directory.
+// Its methods are safe for concurrent use.
+type Store struct {
+	fsys fs.FS
+	now  func() time.Time
+
+	cur atomic.Pointer[Snapshot]
+
+	mu     sync.Mutex // serializes reloads and guards status
+	status Status
+}
+
+// NewStore returns a store over the data directory fsys with no snapshot
+// loaded yet.
+func NewStore(fsys fs.FS, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{fsys: fsys, now: now}
+}
+
+// Current returns the snapshot being served, or nil before the first
+// successful load.
+func (s *Store) Current() *Snapshot { return s.cur.Load() }
+
+// ErrDataInvalid is returned by Reload when the data has problems; the
+// problems are in Status().Errors.
+var ErrDataInvalid = errors.New("snapshot: the data has errors; the previous snapshot keeps serving")
+
+// Reload builds a snapshot from the data directory and swaps it in. When
+// the data's revision equals the current snapshot's, it keeps the current
+// one. It returns ErrDataInvalid when the data has problems and a wrapped
+// error when reading or indexing fails; in both cases the current snapshot
+// keeps serving.
+func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.status.Attempted = now
+	if cur := s.cur.Load(); cur != nil {
+		rev, err := Revision(s.fsys)
+		if err == nil && rev == cur.Revision {
+			s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
+			return cur, nil
+		}
+	}
+	snap, errs, err := Build(ctx, s.fsys, now)
+	switch {
+	case err != nil:
+		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
+		s.status.Failures++
+		return s.cur.Load(), err
+	case len(errs) > 0:
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		s.status.OK, s.status.Errors, s.status.Failure = false, msgs, ""
+		s.status.Failures++
+		return s.cur.Load(), ErrDataInvalid
+	}
+	old := s.cur.Swap(snap)
+	s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
+	if old != nil {
+		// Searches still running on the old index hold their own reader;
+		// closing only stops new ones, and nothing takes the old pointer
+		// any more. Give in-flight requests time to finish first.
+		go func() {
+			time.Sleep(30 * time.Second)
+			_ = old.Index.Close()
+		}()
+	}
+	return snap, nil
+}
+
+// Status returns the outcome of the last reload.
+func (s *Store) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	st.Errors = append([]string(nil), st.Errors...)
+	return st
+}
