@@ -274,9 +274,13 @@ func (c *converter) location(l *locRec, o *orgRec, only bool, used map[string]bo
 	if !strings.EqualFold(l.Name, o.Name) {
 		loc.Name = l.Name
 	}
+	// The only location, or the one named like the organization, is
+	// "main"; others are named by what their name adds ("Annex").
 	base := "main"
 	if !only {
-		base = slug(stripPrefix(l.Name, o.Name), 40)
+		if rest := stripPrefix(l.Name, o.Name); rest != "" {
+			base = slug(rest, 40)
+		}
 	}
 	state := ""
 	loc.Address, state = c.address(l)

@@ -47,9 +47,19 @@ func slug(s string, max int) string {
 			cut = max
 		}
 		out = strings.Trim(out[:cut], "-")
+		// A cut name should not end on a joining word ("family-and").
+		for {
+			i := strings.LastIndexByte(out, '-')
+			if i < 0 || !joiningWords[out[i+1:]] {
+				break
+			}
+			out = out[:i]
+		}
 	}
 	return out
 }
+
+var joiningWords = map[string]bool{"a": true, "and": true, "at": true, "for": true, "in": true, "of": true, "on": true, "the": true, "to": true}
 
 // stripPrefix returns name without a leading prefix (compared without
 // regard to case) and the separators after it; name itself when it does
