@@ -366,8 +366,11 @@ func (s *Service) agency(ctx context.Context, token string) (*AgencyLink, *Refer
 }
 
 // Expire expires open referrals whose last change is older than age,
-// audits each, and returns their ids.
+// audits each, and returns their ids. age must be positive.
 func (s *Service) Expire(ctx context.Context, age time.Duration) ([]string, error) {
+	if age <= 0 {
+		return nil, apperr.Field("expire_after", "the expiry age must be positive")
+	}
 	ids, err := s.Store.ExpireOlderThan(ctx, age, s.now())
 	if err != nil {
 		return nil, err

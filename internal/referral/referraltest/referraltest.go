@@ -503,6 +503,32 @@ func testExpiry(t *testing.T, s referral.Store) {
 	if err != nil || len(again) != 0 {
 		t.Errorf("second expiry = %v, %v; want nothing", again, err)
 	}
+
+	// Through the service, each expiry is audited as the system's doing.
+	svc := &referral.Service{Store: s, Now: func() time.Time { return now.AddDate(0, 0, 30) }}
+	if _, err := svc.Expire(ctx, 0); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("Expire(0): error %v, want invalid", err)
+	}
+	got, err = svc.Expire(ctx, 30*24*time.Hour)
+	if err != nil {
+		t.Fatalf("Service.Expire: %v", err)
+	}
+	slices.Sort(got)
+	want = []string{recentActivity.ID, fresh.ID}
+	slices.Sort(want)
+	mustEqual(t, "expired by service", got, want)
+	log, err := s.AuditLog(ctx, referral.AuditFilter{Actor: referral.SystemActor})
+	if err != nil {
+		t.Fatalf("AuditLog: %v", err)
+	}
+	var audited []string
+	for _, e := range log {
+		if e.Action == referral.ActionExpire {
+			audited = append(audited, e.ReferralID)
+		}
+	}
+	slices.Sort(audited)
+	mustEqual(t, "audited expiries", audited, want)
 }
 
 func testAgencyLink(t *testing.T, s referral.Store) {
