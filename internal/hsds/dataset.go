@@ -129,10 +129,6 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 			return fn(r)
 		})
 	}
-	dupe := func(r *Row, table string) bool {
-		rep.warn("duplicate "+table+" id (later row ignored)", r.Pos())
-		return false
-	}
 
 	if !p.Has("organization") || !p.Has("service") {
 		return nil, fmt.Errorf("hsds: %s/datapackage.json: the package must list the organization and service resources", p.Dir)
@@ -140,15 +136,9 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 	err := each("organization", func(r *Row) error {
 		o := &orgRec{ID: r.Get("id"), Name: r.Get("name"), Alt: r.Get("alternate_name"), Desc: r.Get("description"),
 			Email: r.Get("email"), Website: r.Get("website"), Line: r.Line}
-		if o.ID == "" {
-			rep.warn("organization row without id (ignored)", r.Pos())
+		if !addByID(rep, r, "organization", d.orgByID, o.ID, o) {
 			return nil
 		}
-		if _, ok := d.orgByID[o.ID]; ok {
-			dupe(r, "organization")
-			return nil
-		}
-		d.orgByID[o.ID] = o
 		d.orgs = append(d.orgs, o)
 		return nil
 	})
@@ -162,15 +152,9 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 			FeesDesc: r.Get("fees_description"), Fees: r.Get("fees"), WaitTime: r.Get("wait_time"),
 			EligDesc: r.Get("eligibility_description"), MinAge: r.Get("minimum_age"), MaxAge: r.Get("maximum_age"),
 			Assured: r.Get("assured_date"), LastMod: r.Get("last_modified"), Alert: r.Get("alert"), Line: r.Line}
-		if s.ID == "" {
-			rep.warn("service row without id (ignored)", r.Pos())
+		if !addByID(rep, r, "service", d.svcByID, s.ID, s) {
 			return nil
 		}
-		if _, ok := d.svcByID[s.ID]; ok {
-			dupe(r, "service")
-			return nil
-		}
-		d.svcByID[s.ID] = s
 		d.svcs = append(d.svcs, s)
 		d.svcByOrg[s.OrgID] = append(d.svcByOrg[s.OrgID], s)
 		return nil
@@ -182,15 +166,9 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 		l := &locRec{ID: r.Get("id"), Type: r.Get("location_type"), OrgID: r.Get("organization_id"), Name: r.Get("name"),
 			Alt: r.Get("alternate_name"), Desc: r.Get("description"), Transit: r.Get("transportation"),
 			Lat: r.Get("latitude"), Lon: r.Get("longitude"), Line: r.Line}
-		if l.ID == "" {
-			rep.warn("location row without id (ignored)", r.Pos())
+		if !addByID(rep, r, "location", d.locByID, l.ID, l) {
 			return nil
 		}
-		if _, ok := d.locByID[l.ID]; ok {
-			dupe(r, "location")
-			return nil
-		}
-		d.locByID[l.ID] = l
 		d.locByOrg[l.OrgID] = append(d.locByOrg[l.OrgID], l)
 		return nil
 	})
@@ -366,4 +344,19 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// addByID records v under id in m and returns true; it warns and returns
+// false for a row without id or with an id already seen.
+func addByID[T any](rep *collector, r *Row, table string, m map[string]T, id string, v T) bool {
+	if id == "" {
+		rep.warn(table+" row without id (ignored)", r.Pos())
+		return false
+	}
+	if _, dup := m[id]; dup {
+		rep.warn("duplicate "+table+" id (later row ignored)", r.Pos())
+		return false
+	}
+	m[id] = v
+	return true
 }

@@ -316,6 +316,9 @@ func (w *writer) write(cv *converted) error {
 	w.written[key] = true
 	if ex := w.idx.bySource[key]; ex != nil {
 		f.ID = ex.id
+		if f.ID == "" {
+			f.ID = cv.slug
+		}
 		old, err := os.ReadFile(ex.path)
 		if err != nil {
 			return fmt.Errorf("hsds: %w", err)

@@ -246,6 +246,7 @@ func TestImportReportsSkipsAndTerms(t *testing.T) {
 		"term: Kinds / mystery / Mystery: 1 (s5)",
 		"latitude/longitude out of range (point dropped): 1",
 		"phone number with letters or too few digits (dropped): 1",
+		"duplicate location id (later row ignored): 1 (" + filepath.Join("testdata", "features", "locations.csv") + ":8)",
 	} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
