@@ -39,8 +39,10 @@ func Marshal(f *File) ([]byte, error) {
 //     the file's value, so hand edits to fields the source does not carry
 //     (added hours, a phone, wheelchair access, closures) survive.
 //   - Nested mappings (address, hours, eligibility, ...) merge key by key by
-//     the same rule; lists other than locations and services are replaced
-//     as a whole when f sets them.
+//     the same rule, except that hours the source gives (weekly spans, 24/7,
+//     by appointment, season) replace all of those in the file together;
+//     lists other than locations and services are replaced as a whole when
+//     f sets them.
 //   - Locations and services are matched by source.id. A matched entry is
 //     merged; an entry of f with no match is appended; an entry of the file
 //     with no source (added by hand) or whose source record is gone is kept.
@@ -295,9 +297,28 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 	return nil
 }
 
+// scheduleKeys are the keys of Hours that together say when a place is
+// open: a source that gives any of them replaces all of them, since mixing
+// its hours with the file's (always_open with hand-written weekly spans)
+// would say something neither meant. Closures and notes merge as usual.
+var scheduleKeys = []string{"always_open", "weekly", "by_appointment", "season"}
+
 // mergeMapping merges src into dst, both mappings of struct type t.
 func mergeMapping(dst, src *yaml.Node, t reflect.Type, kind mergeKind) {
 	rank := keyRank(t)
+	if t == reflect.TypeOf(Hours{}) {
+		givesSchedule := false
+		for _, k := range scheduleKeys {
+			givesSchedule = givesSchedule || mapGet(src, k) >= 0
+		}
+		if givesSchedule {
+			for _, k := range scheduleKeys {
+				if mapGet(src, k) < 0 {
+					deleteKey(dst, k)
+				}
+			}
+		}
+	}
 	for i := 0; i+1 < len(src.Content); i += 2 {
 		key, sval := src.Content[i].Value, src.Content[i+1]
 		di := mapGet(dst, key)
@@ -319,6 +340,13 @@ func mergeMapping(dst, src *yaml.Node, t reflect.Type, kind mergeKind) {
 		default:
 			replaceValue(dval, sval)
 		}
+	}
+}
+
+// deleteKey removes key and its value from mapping n.
+func deleteKey(n *yaml.Node, key string) {
+	if i := mapGet(n, key); i >= 0 {
+		n.Content = append(n.Content[:i-1], n.Content[i+1:]...)
 	}
 }
 

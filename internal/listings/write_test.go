@@ -224,6 +224,18 @@ func TestUpdate(t *testing.T) {
 			want:     []string{"    apply: [walk-in, call]\n"},
 		},
 		{
+			name: "source hours replace the file's schedule, closures stay",
+			existing: strings.Replace(sampleYAML, "      season:\n        from: 06-14\n        to: 08-30\n",
+				"      season:\n        from: 06-14\n        to: 08-30\n      closures:\n        - from: 2024-12-25\n", 1),
+			file: func() *File {
+				f := sampleFile()
+				f.Services[0].Hours = &Hours{AlwaysOpen: true}
+				return f
+			}(),
+			want:    []string{"    hours:\n      always_open: true\n      closures:\n        - from: 2024-12-25\n"},
+			notWant: []string{"weekly:", "season:"},
+		},
+		{
 			name:     "missing field inserted in canonical order",
 			existing: strings.Replace(sampleYAML, "phones:\n  - number: \"311\"\n    note: shelter hotline\n", "", 1),
 			file:     sampleFile(),
