@@ -267,7 +267,7 @@ func (c *converter) location(l *locRec, o *orgRec, only bool, used map[string]bo
 	loc := listings.Location{
 		Description: l.Desc,
 		Transit:     l.Transit,
-		Languages:   c.languages(c.d.langByLoc[l.ID], "location "+l.ID),
+		Languages:   c.languages(c.d.langByLoc[l.ID]),
 		Phones:      c.phones(c.phonesByLoc[l.ID]),
 		Source:      &listings.Source{Name: c.source, ID: l.ID},
 	}
@@ -425,6 +425,8 @@ func parseListedAddress(s string) (*listings.Address, string) {
 	return &listings.Address{Street: street, City: city, State: st, ZIP: zip}, st
 }
 
+// point returns a location's coordinates, or nil (reported) when they are
+// missing, not numbers, out of range or 0,0.
 func (c *converter) point(l *locRec) *listings.Point {
 	if l.Lat == "" && l.Lon == "" {
 		return nil
@@ -452,6 +454,8 @@ var phoneTypes = map[string]string{
 	"hotline": "hotline",
 }
 
+// phones converts phone rows, dropping (and reporting) numbers the listing
+// format refuses and listing each number and extension once.
 func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 	var out []listings.Phone
 	for _, p := range ps {
@@ -466,7 +470,7 @@ func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 			c.rep.warn("phone type "+strings.ToLower(p.Type)+" has no listing equivalent (written as voice)", pos)
 		}
 		ph := listings.Phone{Number: num, Ext: strings.TrimSpace(strings.TrimPrefix(strings.ToLower(p.Ext), "x")), Type: t,
-			Note: p.Desc, Languages: c.languages(c.d.langByPhone[p.ID], "phone "+p.ID)}
+			Note: p.Desc, Languages: c.languages(c.d.langByPhone[p.ID])}
 		dup := false
 		for _, q := range out {
 			if q.Number == ph.Number && q.Ext == ph.Ext {
@@ -496,7 +500,9 @@ func phoneOK(s string) bool {
 	return digits >= 3
 }
 
-func (c *converter) languages(ls []*langRec, owner string) []string {
+// languages returns the BCP 47 codes of ls in canonical form, dropping
+// (and reporting) rows without a valid code.
+func (c *converter) languages(ls []*langRec) []string {
 	var out []string
 	for _, l := range ls {
 		tag, err := language.Parse(l.Code)
@@ -511,6 +517,7 @@ func (c *converter) languages(ls []*langRec, owner string) []string {
 	return out
 }
 
+// url returns s when it is an absolute http(s) URL, else "" (reported).
 func (c *converter) url(s, what, id string) string {
 	if s == "" {
 		return ""
@@ -523,6 +530,7 @@ func (c *converter) url(s, what, id string) string {
 	return s
 }
 
+// email returns s when it is a bare email address, else "" (reported).
 func (c *converter) email(s, what, id string) string {
 	if s == "" {
 		return ""
@@ -550,7 +558,7 @@ func (c *converter) service(s *svcRec, o *orgRec, out outcome, locID map[string]
 		Email:         c.email(s.Email, "service email", s.ID),
 		Categories:    out.Categories,
 		Insurance:     out.Insurance,
-		Languages:     c.languages(c.d.langBySvc[s.ID], "service "+s.ID),
+		Languages:     c.languages(c.d.langBySvc[s.ID]),
 		Apply:         out.Apply,
 		HowToApply:    s.Apply,
 		Alert:         s.Alert,
@@ -654,6 +662,8 @@ func (c *converter) service(s *svcRec, o *orgRec, out outcome, locID map[string]
 	return svc
 }
 
+// age reads an HSDS age, or returns nil (reported when s is not a whole
+// number of years from 0 to 130).
 func (c *converter) age(s, id string) *int {
 	if s == "" {
 		return nil
@@ -667,6 +677,8 @@ func (c *converter) age(s, id string) *int {
 	return &n
 }
 
+// costText writes a cost option for people: "Under 18s: 35 GBP per
+// session (valid 2020-01-01 to 2022-12-31)".
 func costText(co *costRec) string {
 	var b strings.Builder
 	if co.Option != "" {
