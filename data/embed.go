@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the bundled data directory.
 //
-//go:embed directory.yaml taxonomy.yaml geo schema
+//go:embed directory.yaml taxonomy.yaml geo schema maps listings
 var FS embed.FS
