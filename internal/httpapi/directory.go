@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"trellis/internal/i18n"
+	"trellis/internal/present"
 )
 
 // service answers GET /api/v1/services/{id}: one service with its
@@ -27,8 +28,8 @@ func (s *Server) service(c echo.Context) error {
 	if svc == nil {
 		return errNotFound("service", c.Param("id"))
 	}
-	v := viewer{cat: snap.Catalog, lang: lang, now: s.now(), unit: "mi"}
-	return c.JSON(http.StatusOK, v.detailOf(svc))
+	v := present.Viewer{Catalog: snap.Catalog, Lang: lang, Now: s.now(), Unit: "mi"}
+	return c.JSON(http.StatusOK, v.Detail(svc))
 }
 
 // organization answers GET /api/v1/organizations/{id}.
@@ -49,8 +50,8 @@ func (s *Server) organization(c echo.Context) error {
 	if org == nil {
 		return errNotFound("organization", c.Param("id"))
 	}
-	v := viewer{cat: snap.Catalog, lang: lang, now: s.now(), unit: "mi"}
-	return c.JSON(http.StatusOK, v.organizationOf(org))
+	v := present.Viewer{Catalog: snap.Catalog, Lang: lang, Now: s.now(), Unit: "mi"}
+	return c.JSON(http.StatusOK, v.Organization(org))
 }
 
 // taxonomyCategory is one category in GET /api/v1/taxonomy.

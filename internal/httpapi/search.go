@@ -9,6 +9,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/i18n"
+	"trellis/internal/present"
 	"trellis/internal/search"
 	"trellis/internal/snapshot"
 )
@@ -54,13 +55,12 @@ type placeView struct {
 	State  string  `json:"state,omitempty"`
 }
 
+// hitView is a result: the view the pages also render, with the score and
+// the matched words.
 type hitView struct {
-	Service  serviceSummary `json:"service"`
-	Location *locationView  `json:"location,omitempty"`
-	Distance *distanceView  `json:"distance,omitempty"`
-	Open     openView       `json:"open"`
-	Score    float64        `json:"score,omitempty"`
-	Matched  []search.Match `json:"matched,omitempty"`
+	present.HitView
+	Score   float64        `json:"score,omitempty"`
+	Matched []search.Match `json:"matched,omitempty"`
 }
 
 type facetView struct {
@@ -157,12 +157,12 @@ func (s *Server) search(c echo.Context) error {
 	if c.QueryParam("units") == "km" {
 		unit = "km"
 	}
-	v := viewer{cat: snap.Catalog, lang: lang, now: q.Now, unit: unit}
+	v := present.Viewer{Catalog: snap.Catalog, Lang: lang, Now: q.Now, Unit: unit}
 	out := searchResponse{
 		Query: queryEcho{Text: q.Text, Showing: res.Showing, Corrections: res.Corrections, Ignored: res.Ignored,
 			Relaxed: res.Relaxed, RadiusM: q.RadiusMeters, Lang: lang},
 		Total: res.Total, Page: res.Page, PerPage: res.PerPage, Sort: res.Sort,
-		Results: make([]hitView, 0, len(res.Hits)), Facets: v.facets(res.Facets),
+		Results: make([]hitView, 0, len(res.Hits)), Facets: facets(v, res.Facets),
 		Notice: snap.Catalog.Info.Notice, Credits: snap.Catalog.Info.Attribution,
 	}
 	if pl := q.Place; pl != nil {
@@ -172,30 +172,17 @@ func (s *Server) search(c echo.Context) error {
 		}
 	}
 	for _, h := range res.Hits {
-		out.Results = append(out.Results, v.hit(h))
+		out.Results = append(out.Results, hitView{HitView: v.Hit(h.Service, h.Location, h.Distance, h.Open), Score: h.Score, Matched: h.Why})
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-func (v viewer) hit(h search.Hit) hitView {
-	hv := hitView{Service: v.summaryOf(h.Service), Distance: v.distanceOf(h.Distance), Score: h.Score, Matched: h.Why}
-	var loc = v.cat.Info.TimeZone
-	if h.Location != nil {
-		hv.Service.Phones = phonesOf(h.Service.ContactPhones(h.Location))
-		lv := v.locationOf(h.Location)
-		hv.Location = &lv
-		loc = v.zone(h.Location)
-	}
-	hv.Open = v.openOf(h.Open, loc)
-	return hv
-}
-
-func (v viewer) facets(fs []search.CategoryCount) []facetView {
+func facets(v present.Viewer, fs []search.CategoryCount) []facetView {
 	out := make([]facetView, 0, len(fs))
 	for _, f := range fs {
-		fv := facetView{ID: f.ID, Label: f.ID, Count: f.Count, Children: v.facets(f.Children)}
-		if c := v.cat.Taxonomy.Category(f.ID); c != nil {
-			fv.Label = c.Label.In(v.lang)
+		fv := facetView{ID: f.ID, Label: f.ID, Count: f.Count, Children: facets(v, f.Children)}
+		if c := v.Catalog.Taxonomy.Category(f.ID); c != nil {
+			fv.Label = c.Label.In(v.Lang)
 		}
 		if len(fv.Children) == 0 {
 			fv.Children = nil
