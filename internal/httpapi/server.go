@@ -17,6 +17,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"trellis/internal/apperr"
+	"trellis/internal/auth"
+	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 )
 
@@ -38,6 +40,32 @@ type Options struct {
 	Version string
 	// RequestTimeout bounds each request's context; 0 means 30 s.
 	RequestTimeout time.Duration
+
+	// Accounts keeps users, API tokens and sessions; when nil, every route
+	// that needs a signed-in user answers 503.
+	Accounts auth.Store
+	// Referrals keeps referrals, their events, agency links and the audit
+	// log; when nil, the referral and agency routes answer 503.
+	Referrals referral.Store
+	// Sessions bounds web sessions (lifetime and idle timeout).
+	Sessions auth.SessionConfig
+	// BaseURL is the public address agency links start with, e.g.
+	// https://trellis.example.org; empty means the scheme and Host of the
+	// request that makes the link. Set it whenever Trellis is reachable
+	// under a known name. An https base URL also marks cookies Secure.
+	BaseURL string
+	// AgencyPath is the path, below BaseURL, of the page the agency opens,
+	// followed by the token; empty means the API's /api/v1/agency/. The
+	// web pages set their own.
+	AgencyPath string
+	// LinkTTL is how long agency links last; 0 means
+	// referral.DefaultLinkTTL.
+	LinkTTL time.Duration
+	// SignInRate and SignInBurst limit password sign-ins per client
+	// address: SignInRate attempts a second on average after a burst of
+	// SignInBurst; 0 means 1 a second and a burst of 20.
+	SignInRate  float64
+	SignInBurst int
 }
 
 // Server is the HTTP API. Create it with New; other packages (the web
@@ -52,6 +80,13 @@ type Server struct {
 	// pageErrors, when set by the web pages, renders errors for requests
 	// outside /api/ as HTML.
 	pageErrors func(c echo.Context, status int, e ErrorDetail) error
+
+	accounts   auth.Store
+	refs       *referral.Service
+	sessions   auth.SessionConfig
+	baseURL    string
+	agencyPath string
+	signIn     echo.MiddlewareFunc
 }
 
 // maxBody bounds request bodies; no Trellis request needs more.
@@ -69,6 +104,7 @@ func New(opt Options) *Server {
 		opt.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{e: echo.New(), log: opt.Logger, snaps: opt.Snapshots, now: opt.Now, version: opt.Version}
+	s.initAccounts(opt)
 	e := s.e
 	e.HideBanner = true
 	e.HidePort = true
@@ -104,6 +140,9 @@ func (s *Server) routes() {
 	v1.GET("/services/:id", s.service)
 	v1.GET("/organizations/:id", s.organization)
 	v1.GET("/taxonomy", s.taxonomy)
+	s.accountRoutes(v1)
+	s.referralRoutes(v1)
+	s.agencyRoutes(v1)
 }
 
 // snapshot returns the snapshot to answer from, or an Unavailable error
