@@ -15,6 +15,9 @@ import (
 type checker struct {
 	*decoder
 	env *env
+	// marks, when not nil, collects where each organization, location and
+	// service is written (Options.Positions).
+	marks marks
 }
 
 // env is what checking a listing needs from the rest of the directory. It
@@ -28,6 +31,8 @@ type env struct {
 	catIDs   []string // every category id, for suggestions
 	today    time.Time
 	polygons *polygonCache
+	// positions says whether to record where values are written.
+	positions bool
 }
 
 // fail reports a problem with the value ptr points to, or at fallback when
@@ -164,6 +169,7 @@ func (c *checker) organization(f *File, rel string) *directory.Organization {
 	c.check(&f.Email, checkEmail)
 	o.Phones = c.phones(f.Phones)
 	o.Source = c.source(f.Source)
+	c.mark(o, f, map[string]any{"id": &f.ID, "name": &f.Name, "phones": &f.Phones})
 
 	locIDs := map[string]pos{}
 	for i := range f.Locations {
@@ -245,6 +251,7 @@ func (c *checker) location(l *Location) *directory.Location {
 	if c.required(&l.ID, l, "id") {
 		c.check(&l.ID, checkSlug)
 	}
+	c.mark(loc, l, map[string]any{"id": &l.ID, "address": &l.Address, "point": &l.Point})
 	if l.Address != nil && c.ok(l.Address) {
 		loc.Address = c.address(l.Address)
 	}
@@ -336,6 +343,7 @@ func (c *checker) service(s *Service, f *File, o *directory.Organization) *direc
 	c.required(&s.Name, s, "name")
 	c.check(&s.URL, checkURL)
 	c.check(&s.Email, checkEmail)
+	c.mark(svc, s, map[string]any{"id": &s.ID, "name": &s.Name, "last_verified": &s.LastVerified, "verified_by": &s.VerifiedBy})
 
 	if !c.present(&s.Categories) {
 		c.fail(s, nil, "missing required key %q: a service is in at least one category", "categories")

@@ -112,8 +112,9 @@ func (d *decoder) syntaxError(err error) {
 
 // decodeFile parses data as one YAML document and decodes it into out, a
 // pointer to a struct. Problems are in d.errs; out holds whatever could be
-// decoded.
-func (d *decoder) decodeFile(data []byte, out any) {
+// decoded. It returns the parsed document, or nil when the file is empty
+// or does not parse.
+func (d *decoder) decodeFile(data []byte, out any) *yaml.Node {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -122,7 +123,7 @@ func (d *decoder) decodeFile(data []byte, out any) {
 		} else {
 			d.syntaxError(err)
 		}
-		return
+		return nil
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
@@ -135,12 +136,13 @@ func (d *decoder) decodeFile(data []byte, out any) {
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
 			d.errorf(pos{1, 1}, "the file is empty")
-			return
+			return nil
 		}
 		root = root.Content[0]
 	}
 	v := reflect.ValueOf(out).Elem()
 	d.value(root, v, posOf(root), "the file")
+	return &doc
 }
 
 // value decodes node n into v (addressable) and records position p for it.

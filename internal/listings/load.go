@@ -34,6 +34,10 @@ type Options struct {
 	// counties are checked only for their "Name, ST" form and state code,
 	// and carry no FIPS code.
 	Places Places
+	// Positions, when not nil, is filled with where each organization,
+	// location and service of the catalog is written (see Positions). It
+	// is filled only when the data loads without errors.
+	Positions *Positions
 }
 
 // Load reads the data directory fsys (directory.yaml, taxonomy.yaml, every
@@ -86,11 +90,12 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	}
 	y, m, d := now.In(info.TimeZone).Date()
 	e := &env{
-		fsys:     fsys,
-		places:   opt.Places,
-		tax:      tax,
-		today:    time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
-		polygons: newPolygonCache(fsys),
+		fsys:      fsys,
+		positions: opt.Positions != nil,
+		places:    opt.Places,
+		tax:       tax,
+		today:     time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
+		polygons:  newPolygonCache(fsys),
 	}
 	if tax != nil && len(tax.Roots) > 0 {
 		for _, cat := range tax.All() {
@@ -134,6 +139,16 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	cat, err := directory.NewCatalog(info, tax, orgs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listings: build catalog: %w", err)
+	}
+	if opt.Positions != nil {
+		if opt.Positions.m == nil {
+			opt.Positions.m = map[posKey]Pos{}
+		}
+		for _, r := range results {
+			for k, p := range r.marks {
+				opt.Positions.m[k] = p
+			}
+		}
 	}
 	return cat, nil, nil
 }
@@ -188,6 +203,7 @@ type listingResult struct {
 	org   *directory.Organization
 	idPos pos
 	errs  []Error
+	marks marks
 }
 
 // loadListings decodes, checks and converts the listing files in parallel.
@@ -232,8 +248,11 @@ func loadListing(e *env, name string) (listingResult, error) {
 		return listingResult{errs: d.errs}, nil
 	}
 	c := &checker{decoder: d, env: e}
+	if e.positions {
+		c.marks = marks{}
+	}
 	org := c.organization(&f, strings.TrimPrefix(name, ListingsDir+"/"))
-	r := listingResult{org: org, idPos: c.at(&f.ID, &f), errs: c.errs}
+	r := listingResult{org: org, idPos: c.at(&f.ID, &f), errs: c.errs, marks: c.marks}
 	if !c.ok(&f.ID) || checkSlug(f.ID) != nil {
 		r.org = nil
 	}

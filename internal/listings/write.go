@@ -1,8 +1,11 @@
 package listings
 
-// This file writes listing files: Marshal renders a File as canonical YAML
-// and Update merges a newly imported File into an existing listing file
-// without losing the hand edits and comments in it.
+// This file writes listing files: Marshal renders a File as canonical YAML,
+// Format rewrites a listing file in that canonical form keeping its
+// comments (`trellis fmt`), and Update merges a newly imported File into an
+// existing listing file without losing the hand edits and comments in it.
+// All three build the canonical node tree with buildNode and write it with
+// encodeDoc.
 
 import (
 	"bytes"
@@ -74,6 +77,129 @@ func Update(existing []byte, f *File) ([]byte, error) {
 	src := buildNode(reflect.ValueOf(*aligned))
 	mergeMapping(root, src, reflect.TypeOf(File{}), mergeFile)
 	return encodeDoc(&doc)
+}
+
+// Format returns the listing file data, read from path (used in errors),
+// in canonical form: the keys, order, quoting and indentation Marshal
+// writes, with every comment of the file kept beside the key or item it
+// was written at. Formatting formatted data changes nothing.
+//
+// Data that does not decode as a listing file (a YAML syntax error, an
+// unknown or duplicate key, a value of the wrong kind) cannot be
+// formatted without guessing: Format then returns those problems and no
+// data. Other problems (an unknown category, a dangling "at") do not stop
+// it; Load reports them. The error is for data that cannot be encoded.
+func Format(path string, data []byte) ([]byte, []Error, error) {
+	var f File
+	d := newDecoder(path)
+	old := d.decodeFile(data, &f)
+	if len(d.errs) > 0 {
+		sortErrors(d.errs)
+		return nil, d.errs, nil
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{buildNode(reflect.ValueOf(f))}}
+	var lost []string
+	copyComments(old, doc, &lost)
+	if len(lost) > 0 {
+		// Comments on keys the canonical form leaves out (an empty list,
+		// a false flag) go to the end of the file rather than away.
+		doc.FootComment = joinComments(append(lost, doc.FootComment)...)
+	}
+	out, err := encodeDoc(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listings: format %s: %w", path, err)
+	}
+	return out, nil, nil
+}
+
+// copyComments copies the comments of the parsed tree old onto the
+// canonical tree canon of the same data: node by node, matching mapping
+// entries by key and list items by position. The comments of entries that
+// canon leaves out are appended to lost.
+func copyComments(old, canon *yaml.Node, lost *[]string) {
+	if old.Kind == yaml.AliasNode {
+		// An alias's comments belong to where it is written; its target's
+		// were copied where the target is written.
+		canon.HeadComment, canon.LineComment, canon.FootComment = old.HeadComment, old.LineComment, old.FootComment
+		return
+	}
+	canon.HeadComment, canon.LineComment, canon.FootComment = old.HeadComment, old.LineComment, old.FootComment
+	switch old.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range old.Content {
+			if i < len(canon.Content) {
+				copyComments(c, canon.Content[i], lost)
+			} else {
+				*lost = append(*lost, commentsIn(c)...)
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(old.Content); i += 2 {
+			k, v := old.Content[i], old.Content[i+1]
+			j := mapGet(canon, k.Value)
+			if j < 0 {
+				*lost = append(*lost, commentsIn(k)...)
+				*lost = append(*lost, commentsIn(v)...)
+				continue
+			}
+			ck, cv := canon.Content[j-1], canon.Content[j]
+			copyComments(k, ck, lost)
+			copyComments(v, cv, lost)
+			// A comment after a flow list or mapping ("at: [main] # why")
+			// would land after the block form's last line, beside the
+			// next key: put it on this key's line instead.
+			if cv.LineComment != "" && isBlock(cv) {
+				ck.LineComment = joinComments(ck.LineComment, cv.LineComment)
+				cv.LineComment = ""
+			}
+		}
+	}
+	if old.Kind == yaml.SequenceNode {
+		// The same for a flow item of a list ("- {days: mon} # why"):
+		// its comment goes on the line of its first key.
+		for _, item := range canon.Content {
+			if item.LineComment != "" && item.Kind == yaml.MappingNode && isBlock(item) {
+				first := item.Content[0]
+				first.LineComment = joinComments(first.LineComment, item.LineComment)
+				item.LineComment = ""
+			}
+		}
+	}
+}
+
+// isBlock reports whether n is a list or mapping written in block style.
+func isBlock(n *yaml.Node) bool {
+	return (n.Kind == yaml.SequenceNode || n.Kind == yaml.MappingNode) && len(n.Content) > 0 && n.Style&yaml.FlowStyle == 0
+}
+
+// commentsIn returns every comment in the tree under n, in order.
+func commentsIn(n *yaml.Node) []string {
+	var out []string
+	for _, c := range []string{n.HeadComment, n.LineComment} {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	if n.Kind != yaml.AliasNode {
+		for _, c := range n.Content {
+			out = append(out, commentsIn(c)...)
+		}
+	}
+	if n.FootComment != "" {
+		out = append(out, n.FootComment)
+	}
+	return out
+}
+
+// joinComments joins comment blocks with newlines, skipping empty ones.
+func joinComments(cs ...string) string {
+	var keep []string
+	for _, c := range cs {
+		if c != "" {
+			keep = append(keep, c)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func encodeDoc(doc *yaml.Node) ([]byte, error) {
