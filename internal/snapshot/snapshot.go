@@ -14,6 +14,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,12 +67,20 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 }
 
 // Revision returns a short digest over the paths and contents of every
-// regular file in fsys, in path order.
+// regular file in fsys, in path order. Files and directories whose names
+// start with a dot (.git, editor swap files) are left out: nothing loads
+// them.
 func Revision(fsys fs.FS) (string, error) {
 	var paths []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.Type().IsRegular() {
 			paths = append(paths, p)
@@ -112,6 +121,9 @@ type Status struct {
 	Failure string
 	// Failures counts reloads that did not swap since the process started.
 	Failures int
+	// Attempts counts reloads since the process started, the first load
+	// included.
+	Attempts int
 }
 
 // Store holds the current snapshot and reloads it from a data directory.
@@ -153,6 +165,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	defer s.mu.Unlock()
 	now := s.now()
 	s.status.Attempted = now
+	s.status.Attempts++
 	if cur := s.cur.Load(); cur != nil {
 		rev, err := Revision(s.fsys)
 		if err == nil && rev == cur.Revision {
