@@ -51,6 +51,8 @@ func commands() map[string]command {
 		"validate": {"check listing files and print every problem as path:line:col", runValidate},
 		"import":   {"import an Open Referral HSDS 3.0 package into listing files", runImport},
 		"version":  {"print the version", runVersion},
+		"user":     {"add and list accounts, issue API tokens", runUser},
+		"purge":    {"delete closed referrals past the retention period", runPurge},
 	}
 }
 

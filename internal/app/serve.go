@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"trellis/internal/auth"
 	"trellis/internal/httpapi"
+	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 )
 
@@ -30,6 +32,24 @@ type ServeConfig struct {
 	LogFormat string
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// Web configures the pages (kiosk mode).
+	Web WebConfig
+
+	// Store is the referral and account database: SQLite under
+	// Store.StateDir unless Store.DatabaseURL names a PostgreSQL.
+	Store StoreConfig
+	// BaseURL is the public address agency links start with; empty means
+	// the address each request came to.
+	BaseURL string
+	// ReferralExpiry is how long a referral may stay open without a
+	// change before Trellis expires it; 0 turns expiry off.
+	ReferralExpiry time.Duration
+	// MaintenanceEvery is how often expiry and session clean-up run.
+	MaintenanceEvery time.Duration
+	// LinkTTL is how long agency links last.
+	LinkTTL time.Duration
+	// SessionMaxAge and SessionIdle bound web sessions.
+	SessionMaxAge, SessionIdle time.Duration
 }
 
 // Main is the server process: parse flags, open (load data, listen), run
@@ -44,6 +64,7 @@ type Main struct {
 	api   *httpapi.Server
 	ln    net.Listener
 	srv   *http.Server
+	db    Store
 }
 
 // NewMain returns a Main with default configuration writing to io.
@@ -51,6 +72,9 @@ func NewMain(io IO) *Main {
 	return &Main{IO: io, Config: ServeConfig{
 		Addr: "localhost:8080", DataDir: defaultDataDir, LogLevel: "info", LogFormat: "text",
 		ShutdownTimeout: 10 * time.Second,
+		Store:           StoreConfig{StateDir: defaultStateDir},
+		ReferralExpiry:  30 * 24 * time.Hour, MaintenanceEvery: time.Hour,
+		LinkTTL: referral.DefaultLinkTTL, SessionMaxAge: 12 * time.Hour, SessionIdle: 30 * time.Minute,
 	}}
 }
 
@@ -64,11 +88,25 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.Var(durationValue{&c.ShutdownTimeout}, "shutdown-timeout", "how long a graceful stop waits for requests in flight")
+	c.Web.flags(fs)
+	c.Store.storeFlags(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, e.g. https://trellis.example.org, that agency links start with (default: the address each request came to)")
+	fs.Var(durationValue{&c.ReferralExpiry}, "referral-expiry", "expire referrals left open this long without a change (0 turns expiry off)")
+	fs.Var(durationValue{&c.MaintenanceEvery}, "maintenance-every", "how often to expire old referrals and remove ended sessions")
+	fs.Var(durationValue{&c.LinkTTL}, "agency-link-ttl", "how long an agency link works")
+	fs.Var(durationValue{&c.SessionMaxAge}, "session-max-age", "how long a web session lasts from sign-in")
+	fs.Var(durationValue{&c.SessionIdle}, "session-idle", "how long a web session survives without a request")
 	if err := parse(fs, args, m.IO); err != nil {
+		return err
+	}
+	if err := c.checkReferrals(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := c.Web.check(); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return usageError{fmt.Sprintf("--addr %q is not host:port", c.Addr)}
@@ -121,7 +159,19 @@ func (m *Main) Open(ctx context.Context) error {
 		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
 		"documents", snap.Index.DocCount(), "took", snap.BuildTime.Round(time.Millisecond))
 
-	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version})
+	db, err := openStore(ctx, m.Config.Store)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	m.log.Info("referral store open", "store", m.Config.Store.Label())
+
+	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version,
+		Accounts: db, Referrals: db, BaseURL: m.Config.BaseURL, LinkTTL: m.Config.LinkTTL,
+		Sessions: auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle}})
+	if err := m.openWeb(m.Config.BaseURL); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -167,6 +217,10 @@ func (m *Main) Run(ctx context.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
+	mctx, stopMaintenance := context.WithCancel(ctx)
+	maintained := make(chan struct{})
+	go func() { defer close(maintained); m.maintain(mctx) }()
+	defer func() { stopMaintenance(); <-maintained }()
 	m.log.Info("serving", "url", m.URL())
 	for {
 		select {
@@ -221,7 +275,10 @@ func (m *Main) Close() error {
 			errs = append(errs, snap.Index.Close())
 		}
 	}
-	m.srv, m.ln = nil, nil
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	m.srv, m.ln, m.db = nil, nil, nil
 	return errors.Join(errs...)
 }
 
