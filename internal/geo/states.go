@@ -121,3 +121,24 @@ func stateOfFIPS(fips string) string {
 	}
 	return ""
 }
+
+// StateFIPS returns the two-digit Census FIPS code of the state with postal
+// code code ("MD" gives "24"; any case), or "" and false for an unknown
+// code.
+func StateFIPS(code string) (string, bool) {
+	st, ok := stateByCode[strings.ToUpper(strings.TrimSpace(code))]
+	if !ok {
+		return "", false
+	}
+	return st.fips, true
+}
+
+// StateOfFIPS returns the postal code of the state with two-digit Census
+// FIPS code fips ("24" gives "MD"), or "" and false for an unknown code.
+func StateOfFIPS(fips string) (string, bool) {
+	if len(fips) != 2 {
+		return "", false
+	}
+	code := stateOfFIPS(fips)
+	return code, code != ""
+}

@@ -20,9 +20,10 @@ import (
 	"trellis/internal/listings"
 )
 
-// Places resolves county names; (*geo.Gazetteer) satisfies it.
+// Places resolves county names and codes; (*geo.Gazetteer) satisfies it.
 type Places interface {
 	County(name, state string) (directory.County, bool)
+	CountyByFIPS(fips string) (directory.County, bool)
 }
 
 // converter holds what converting every organization shares.
@@ -200,6 +201,12 @@ func (c *converter) organization(o *orgRec) *converted {
 		Email:         c.email(o.Email, "organization email", o.ID),
 		Phones:        c.phones(c.phonesByOrg[o.ID]),
 		Source:        &listings.Source{Name: c.source, ID: o.ID},
+	}
+	// HSDS requires an organization description; one that only repeats
+	// the name (as Trellis exports write when they have none) says
+	// nothing.
+	if strings.EqualFold(strings.TrimSpace(o.Desc), strings.TrimSpace(o.Name)) {
+		f.Description = ""
 	}
 	cv := &converted{org: o, file: f, slug: slug(o.Name, maxSlug)}
 	if cv.slug == "" {
@@ -630,7 +637,10 @@ func (c *converter) service(s *svcRec, o *orgRec, out outcome, locID map[string]
 		} else {
 			allFree = false
 		}
-		fees = append(fees, costText(co))
+		// An option that only says "free" is carried by cost.
+		if !isFreeOption(co) {
+			fees = append(fees, costText(co))
+		}
 	}
 	switch {
 	case anyFee:
@@ -646,7 +656,7 @@ func (c *converter) service(s *svcRec, o *orgRec, out outcome, locID map[string]
 	}
 	svc.Fees = strings.Join(fees, "\n")
 
-	svc.ServiceArea = c.area(c.d.areasBySvc[s.ID], s.ID)
+	svc.ServiceArea = c.area(c.d.areasBySvc[s.ID], s.ID, len(svc.At) > 0)
 
 	if h, why := buildHours(c.schedBySvc[s.ID]); h != nil || why != "" {
 		svc.Hours = h
@@ -706,20 +716,29 @@ func costText(co *costRec) string {
 var zip5ListRE = regexp.MustCompile(`^\d{5}(\s*[,;\s]\s*\d{5})*$`)
 
 // area converts service areas. HSDS areas are free text or GeoJSON/KML
-// extents; only a text extent that is a list of ZIP codes becomes a rule,
-// the rest is kept as the area's note.
-func (c *converter) area(as []*areaRec, id string) *listings.ServiceArea {
+// extents. Rules come from a text extent that is a list of ZIP codes, and
+// from the rows Trellis exports (conventions.go): a county or state named
+// by its Census URI, a radius (only for a service delivered at locations,
+// since it is measured from them). The rest is kept as the area's note:
+// the names and descriptions of the other rows, and of ZIP rows.
+func (c *converter) area(as []*areaRec, id string, hasLocations bool) *listings.ServiceArea {
 	if len(as) == 0 {
 		return nil
 	}
 	sa := &listings.ServiceArea{}
 	var notes []string
-	for _, a := range as {
+	note := func(a *areaRec) {
 		for _, s := range []string{a.Name, a.Desc} {
 			if s != "" && !slices.Contains(notes, s) {
 				notes = append(notes, s)
 			}
 		}
+	}
+	for _, a := range as {
+		if c.structuredArea(a, sa, id, hasLocations) {
+			continue
+		}
+		note(a)
 		ext := strings.TrimSpace(a.Extent)
 		switch {
 		case ext == "":
@@ -734,10 +753,51 @@ func (c *converter) area(as []*areaRec, id string) *listings.ServiceArea {
 		}
 	}
 	sa.Note = strings.Join(notes, "\n")
-	if sa.Note == "" && len(sa.ZIPs) == 0 {
+	if sa.Note == "" && len(sa.ZIPs)+len(sa.Counties)+len(sa.States) == 0 && sa.Radius == "" {
 		return nil
 	}
 	return sa
+}
+
+// structuredArea adds a county, state or radius row written by a Trellis
+// export to sa and reports whether it did.
+func (c *converter) structuredArea(a *areaRec, sa *listings.ServiceArea, id string, hasLocations bool) bool {
+	if kind, fips, ok := parseCensusURI(a.URI); ok {
+		switch kind {
+		case "county":
+			if c.places == nil {
+				return false
+			}
+			county, ok := c.places.CountyByFIPS(fips)
+			if !ok {
+				c.rep.warn("service area names an unknown county FIPS code (kept as a note)", id)
+				return false
+			}
+			if s := county.Name + ", " + county.State; !slices.Contains(sa.Counties, s) {
+				sa.Counties = append(sa.Counties, s)
+			}
+			return true
+		case "state":
+			st, ok := geo.StateOfFIPS(fips)
+			if !ok {
+				c.rep.warn("service area names an unknown state FIPS code (kept as a note)", id)
+				return false
+			}
+			if !slices.Contains(sa.States, st) {
+				sa.States = append(sa.States, st)
+			}
+			return true
+		}
+	}
+	if r, ok := parseRadiusExtent(a.Extent); ok && strings.EqualFold(a.ExtentType, "text") {
+		if !hasLocations {
+			c.rep.warn("service area radius for a service with no location (kept as a note)", id)
+			return false
+		}
+		sa.Radius = r
+		return true
+	}
+	return false
 }
 
 // verified returns the date a service was last checked: assured_date, else

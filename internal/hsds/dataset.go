@@ -59,8 +59,8 @@ type costRec struct {
 }
 
 type areaRec struct {
-	Name, Desc, Extent, ExtentType string
-	Line                           int
+	Name, Desc, Extent, ExtentType, URI string
+	Line                                int
 }
 
 type contactRec struct{ OrgID, SvcID, SalID, LocID string }
@@ -288,7 +288,7 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 	err = each("service_area", func(r *Row) error {
 		sid := strings.Clone(r.Get("service_id"))
 		d.areasBySvc[sid] = append(d.areasBySvc[sid], &areaRec{Name: r.Get("name"), Desc: r.Get("description"),
-			Extent: r.Get("extent"), ExtentType: r.Get("extent_type"), Line: r.Line})
+			Extent: r.Get("extent"), ExtentType: r.Get("extent_type"), URI: r.Get("uri"), Line: r.Line})
 		return nil
 	})
 	if err != nil {
@@ -359,4 +359,15 @@ func addByID[T any](rep *collector, r *Row, table string, m map[string]T, id str
 	}
 	m[id] = v
 	return true
+}
+
+// usesTrellisTaxonomy reports whether any taxonomy term of the package
+// belongs to a Trellis taxonomy.
+func (d *dataset) usesTrellisTaxonomy() bool {
+	for _, t := range d.terms {
+		if isTrellisTaxonomy(t.Taxonomy) {
+			return true
+		}
+	}
+	return false
 }

@@ -331,7 +331,9 @@ func parseSeasonDate(s string, end bool) (time.Month, int, bool) {
 
 // buildHours turns the schedules of one service or location into hours.
 // It returns nil when there are none, and a reason (for the report) when
-// the hours could only be kept as notes.
+// the hours could only be kept as notes. Rows written by the conventions
+// of conventions.go (closures, a yearly season, by appointment) become
+// those fields rather than notes.
 func buildHours(rows []*schedRec) (*listings.Hours, string) {
 	if len(rows) == 0 {
 		return nil, ""
@@ -342,22 +344,43 @@ func buildHours(rows []*schedRec) (*listings.Hours, string) {
 			notes = append(notes, s)
 		}
 	}
+	h := &listings.Hours{}
+	var rest []*schedRec
 	for _, r := range rows {
-		addNote(r.Desc)
+		if c, ok := closureRow(r); ok {
+			h.Closures = append(h.Closures, c)
+			continue
+		}
+		rest = append(rest, r)
+		if _, ok := parseSeasonDescription(r.Desc); !ok || !isRRULE(r) {
+			addNote(r.Desc)
+		}
 		addNote(r.Notes)
-		addNote(r.Attending)
+		if byAppointmentRE.MatchString(r.Attending) {
+			h.ByAppointment = true
+		} else {
+			addNote(r.Attending)
+		}
 	}
-	h := &listings.Hours{Notes: strings.Join(notes, "\n")}
+	h.Notes = strings.Join(notes, "\n")
 
 	var w weekly
 	var season *listings.Season
 	reason := ""
-	textRows := 0
-	for _, r := range rows {
-		if r.Opens != "" || r.Close != "" || r.Freq != "" || r.ByDay != "" {
+	textRows, seasonRows := 0, 0
+	for _, r := range rest {
+		if isRRULE(r) {
 			if why := rruleWeekly(r, &w); why != "" {
 				reason = why
 				break
+			}
+			if s, ok := parseSeasonDescription(r.Desc); ok {
+				seasonRows++
+				if seasonRows > 1 && !sameSeason(season, s) {
+					reason = "several seasons with their own hours"
+					break
+				}
+				season = s
 			}
 			continue
 		}
@@ -381,11 +404,11 @@ func buildHours(rows []*schedRec) (*listings.Hours, string) {
 			}
 		}
 	}
-	if reason == "" && w.empty() {
+	if reason == "" && w.empty() && !h.ByAppointment && len(h.Closures) == 0 {
 		reason = "no opening times"
 	}
-	if reason != "" {
-		if h.Notes == "" {
+	if reason != "" || w.empty() {
+		if h.Notes == "" && !h.ByAppointment && len(h.Closures) == 0 {
 			return nil, reason
 		}
 		return h, reason

@@ -91,17 +91,6 @@ func Import(ctx context.Context, opt ImportOptions) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	var m *Map
-	if opt.MapFile != "" {
-		m, err = LoadMap(opt.MapFile, cats)
-	} else {
-		m, err = findMap(filepath.Join(opt.DataDir, "maps"), opt.Source, cats)
-	}
-	if err != nil {
-		return rep, err
-	}
-	rep.MapFile = m.File
-
 	if opt.Places == nil {
 		if st, err := os.Stat(filepath.Join(opt.DataDir, "geo")); err == nil && st.IsDir() {
 			g, err := geo.Load(os.DirFS(opt.DataDir))
@@ -120,6 +109,11 @@ func Import(ctx context.Context, opt ImportOptions) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	m, err := chooseMap(opt, d, cats)
+	if err != nil {
+		return rep, err
+	}
+	rep.MapFile = m.File
 	rep.Read = Counts{Organizations: len(d.orgs), Services: len(d.svcs), Locations: len(d.locByID)}
 
 	idx, err := indexListings(rep.ListingsDir)
@@ -201,11 +195,40 @@ func Import(ctx context.Context, opt ImportOptions) (Report, error) {
 		return a.Reason < b.Reason
 	})
 	for _, r := range m.Rules {
-		if r.matched == 0 {
+		if r.matched == 0 && r.Line > 0 {
 			rep.UnusedRules = append(rep.UnusedRules, fmt.Sprintf("%s:%d", m.File, r.Line))
 		}
 	}
 	return rep, nil
+}
+
+// builtinMap names the map of a package that only uses the Trellis
+// taxonomies.
+const builtinMap = "(built in: the Trellis taxonomies)"
+
+// chooseMap returns the mapping rules for the import: the file named by
+// opt.MapFile, else the one in <DataDir>/maps listing the source, each
+// followed by the rules for the Trellis taxonomies (trellisRules). A
+// package with no map file of its own whose terms include a Trellis
+// taxonomy (a Trellis export) gets the Trellis rules alone. It returns an
+// error for a broken mapping file, or when no file lists the source and
+// the package does not use the Trellis taxonomies.
+func chooseMap(opt ImportOptions, d *dataset, cats map[string]bool) (*Map, error) {
+	var m *Map
+	var err error
+	if opt.MapFile != "" {
+		m, err = LoadMap(opt.MapFile, cats)
+	} else {
+		m, err = findMap(filepath.Join(opt.DataDir, "maps"), opt.Source, cats)
+		if errors.Is(err, errNoMap) && d.usesTrellisTaxonomy() {
+			m, err = &Map{File: builtinMap, Sources: []string{opt.Source}}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Rules = append(m.Rules, trellisRules(cats)...)
+	return m, nil
 }
 
 func sortedLocs(d *dataset) []*locRec {

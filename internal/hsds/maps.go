@@ -418,7 +418,11 @@ func categoryIDs(path string) (map[string]bool, error) {
 	return ids, nil
 }
 
-// findMap returns the mapping file in dir whose sources list source.
+// errNoMap is wrapped by findMap's error when no file lists the source.
+var errNoMap = errors.New("hsds")
+
+// findMap returns the mapping file in dir whose sources list source. It
+// returns an error wrapping errNoMap when none does.
 func findMap(dir, source string, categories map[string]bool) (*Map, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
@@ -437,7 +441,7 @@ func findMap(dir, source string, categories map[string]bool) (*Map, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("hsds: no mapping file in %s lists source %q: pass --map FILE, or add %q to the sources of a map", dir, source, source)
+		return nil, fmt.Errorf("%w: no mapping file in %s lists source %q: pass --map FILE, or add %q to the sources of a map", errNoMap, dir, source, source)
 	case 1:
 		return found[0], nil
 	}

@@ -1,0 +1,627 @@
+package hsds
+
+// This file turns a Trellis catalog into the HSDS 3.0 object model
+// (model.go). WriteNDJSON and WriteTabular (tabular.go) serialize it; the
+// /hsds/ API serves it.
+//
+// What goes where:
+//
+//   - Every organization, service and non-confidential location. A
+//     confidential location (a domestic-violence shelter) is left out
+//     entirely: no location, address, point, description, hours or
+//     service_at_location. Its phone numbers, the way people reach it, go
+//     on the services delivered there. Its services stay, found by their
+//     service areas.
+//   - Ids are UUIDs: a listing's source id when it is one (an imported
+//     HSDS record keeps its id, so a package round-trips), else a UUIDv5
+//     of the Trellis id, the same on every export.
+//   - Categories are attributes with terms of the "Trellis needs"
+//     taxonomy; genders, populations, focus, insurance, ways to apply, cost
+//     and capacity are attributes with terms of "Trellis eligibility and
+//     access" (trellis.go).
+//   - Hours are RRULE-style weekly schedules (freq WEEKLY, byday, opens_at,
+//     closes_at) in the directory's local time without a UTC offset: a
+//     fixed offset cannot follow daylight saving time, and HSDS's
+//     timezone field is one. The zone is in the package descriptor. 24/7
+//     is 00:00-23:59 every day (HSDS field guidance); "24:00" closes at
+//     23:59. Seasons, by-appointment and closures follow conventions.go.
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb/geojson"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"trellis/internal/directory"
+	"trellis/internal/geo"
+)
+
+// Version is the HSDS version Trellis exports and serves.
+const Version = "3.0"
+
+// idSpace is the UUIDv5 namespace of the ids Trellis derives. It never
+// changes, so the same listing gets the same id on every export.
+var idSpace = uuid.MustParse("c49cba6e-8981-431e-a9b2-36d1f1ca13c7")
+
+// ExportOptions configure Export.
+type ExportOptions struct {
+	// Name is the package name (datapackage.json "name"); default: the
+	// directory's name as a slug, else "trellis".
+	Name string
+	// Created, when set, is written as the descriptor's "created".
+	Created time.Time
+}
+
+// Dataset is a catalog in HSDS 3.0 form. It is immutable once built and
+// safe to share between goroutines.
+type Dataset struct {
+	// Name, Title and Description describe the package.
+	Name, Title, Description string
+	// TimeZone is the IANA zone of every opens_at and closes_at.
+	TimeZone    string
+	Attribution []string
+	Created     time.Time
+
+	// Organizations carry their phones and locations.
+	Organizations []*Organization
+	// Services are fully nested, in catalog order.
+	Services []*Service
+	// Locations are every exported location, in catalog order.
+	Locations []*Location
+	// ServiceAtLocations carry their location (not their service).
+	ServiceAtLocations []*ServiceAtLocation
+	Taxonomies         []*Taxonomy
+	TaxonomyTerms      []*TaxonomyTerm
+
+	// ConfidentialLeftOut counts the confidential locations not exported.
+	ConfidentialLeftOut int
+
+	orgByID  map[string]*Organization
+	svcByID  map[string]*Service
+	salByID  map[string]*ServiceAtLocation
+	termByID map[string]*TaxonomyTerm
+	taxByID  map[string]*Taxonomy
+	// keyOf maps HSDS service ids to catalog service keys and back.
+	keyOf   map[string]string
+	svcOf   map[string]*Service
+	termCat map[string]*TaxonomyTerm // needs term by category id
+	// salOf finds a service_at_location by catalog service key and
+	// location id.
+	salOf map[[2]string]*ServiceAtLocation
+	// svcOrg maps HSDS service ids to their organization's full record.
+	svcOrg map[string]*Organization
+}
+
+// Organization returns the organization with HSDS id id, or nil.
+func (d *Dataset) Organization(id string) *Organization { return d.orgByID[id] }
+
+// Service returns the service with HSDS id id, or nil.
+func (d *Dataset) Service(id string) *Service { return d.svcByID[id] }
+
+// ServiceByKey returns the service exported for catalog service key
+// ("<org>.<service>"), or nil.
+func (d *Dataset) ServiceByKey(key string) *Service { return d.svcOf[key] }
+
+// ServiceKey returns the catalog key of the service with HSDS id id, or "".
+func (d *Dataset) ServiceKey(id string) string { return d.keyOf[id] }
+
+// OrganizationOf returns the full organization of the service with HSDS
+// id id, or nil.
+func (d *Dataset) OrganizationOf(id string) *Organization { return d.svcOrg[id] }
+
+// ServiceAtLocation returns the service_at_location with HSDS id id, or
+// nil.
+func (d *Dataset) ServiceAtLocation(id string) *ServiceAtLocation { return d.salByID[id] }
+
+// ServiceAtLocationByKey returns the service_at_location of catalog
+// service key at the listing's location locID, or nil (also for a
+// confidential location).
+func (d *Dataset) ServiceAtLocationByKey(key, locID string) *ServiceAtLocation {
+	return d.salOf[[2]string{key, locID}]
+}
+
+// TaxonomyTerm returns the term with id id, or nil.
+func (d *Dataset) TaxonomyTerm(id string) *TaxonomyTerm { return d.termByID[id] }
+
+// Taxonomy returns the taxonomy with id id, or nil.
+func (d *Dataset) Taxonomy(id string) *Taxonomy { return d.taxByID[id] }
+
+// CategoryTerm returns the "Trellis needs" term of category id, or nil.
+func (d *Dataset) CategoryTerm(id string) *TaxonomyTerm { return d.termCat[id] }
+
+// exporter holds what building one dataset shares.
+type exporter struct {
+	cat  *directory.Catalog
+	ds   *Dataset
+	used map[string]bool
+	// locOf maps catalog locations to their export (nil: confidential).
+	locOf map[*directory.Location]*Location
+	facts map[string]*TaxonomyTerm
+}
+
+// Export builds the HSDS form of cat. It returns an error when cat has no
+// taxonomy or two records would get the same id (which only a catalog that
+// skipped validation can cause).
+func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
+	if cat == nil || cat.Taxonomy == nil {
+		return nil, fmt.Errorf("hsds: export: the catalog has no taxonomy")
+	}
+	name := opt.Name
+	if name == "" {
+		name = slug(cat.Info.Name, maxSlug)
+	}
+	if name == "" {
+		name = "trellis"
+	}
+	tz := "UTC"
+	if cat.Info.TimeZone != nil {
+		tz = cat.Info.TimeZone.String()
+	}
+	ds := &Dataset{
+		Name: name, Title: cat.Info.Name, TimeZone: tz, Attribution: cat.Info.Attribution, Created: opt.Created,
+		Description: strings.TrimSpace("Community resource directory exported by Trellis as Open Referral HSDS " + Version +
+			". Opening times are local time in " + tz + ". " + cat.Info.Notice),
+		orgByID: map[string]*Organization{}, svcByID: map[string]*Service{}, salByID: map[string]*ServiceAtLocation{},
+		termByID: map[string]*TaxonomyTerm{}, taxByID: map[string]*Taxonomy{}, keyOf: map[string]string{},
+		svcOf: map[string]*Service{}, termCat: map[string]*TaxonomyTerm{}, salOf: map[[2]string]*ServiceAtLocation{},
+		svcOrg: map[string]*Organization{},
+	}
+	x := &exporter{cat: cat, ds: ds, used: map[string]bool{}, locOf: map[*directory.Location]*Location{},
+		facts: map[string]*TaxonomyTerm{}}
+	x.taxonomies()
+	for _, o := range cat.Organizations {
+		if err := x.organization(o); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}
+
+// id returns a record's id: src when it is a UUID not used yet, else the
+// UUIDv5 of kind and key. It returns an error if that is taken too.
+func (x *exporter) id(src directory.Source, kind, key string) (string, error) {
+	if u, err := uuid.Parse(src.ID); err == nil && len(src.ID) == 36 && !x.used[u.String()] {
+		x.used[u.String()] = true
+		return u.String(), nil
+	}
+	id := uuid.NewSHA1(idSpace, []byte(kind+":"+key)).String()
+	if x.used[id] {
+		return "", fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, id)
+	}
+	x.used[id] = true
+	return id, nil
+}
+
+// child returns the id of a record that only Trellis's structure names
+// (a phone, a schedule row): the UUIDv5 of kind and key, which callers
+// make unique.
+func (x *exporter) child(kind, key string) string {
+	id := uuid.NewSHA1(idSpace, []byte(kind+":"+key)).String()
+	x.used[id] = true
+	return id
+}
+
+func (x *exporter) taxonomies() {
+	ds := x.ds
+	needs := &Taxonomy{ID: x.child("taxonomy", NeedsTaxonomy), Name: NeedsTaxonomy,
+		Description: "The needs categories of the Trellis directory (taxonomy.yaml): top-level needs and their subcategories. Term codes are the category ids."}
+	facts := &Taxonomy{ID: x.child("taxonomy", FactsTaxonomy), Name: FactsTaxonomy,
+		Description: "Facts about a service that HSDS 3.0 has no field for: the genders and populations it is restricted to, the populations it is made for, insurance accepted, ways to apply, cost and capacity. Codes are <kind>:<value>."}
+	ds.Taxonomies = []*Taxonomy{needs, facts}
+	ds.taxByID[needs.ID], ds.taxByID[facts.ID] = needs, facts
+	add := func(t *TaxonomyTerm) {
+		ds.TaxonomyTerms = append(ds.TaxonomyTerms, t)
+		ds.termByID[t.ID] = t
+	}
+	for _, c := range x.cat.Taxonomy.All() {
+		t := &TaxonomyTerm{ID: x.child("term", NeedsTaxonomy+"/"+c.ID), Code: c.ID, Name: c.Label.In("en"),
+			Description: c.Description.In("en"), Taxonomy: NeedsTaxonomy, TaxonomyDetail: needs,
+			TaxonomyID: needs.ID, Language: "en"}
+		if t.Description == "" {
+			t.Description = t.Name
+		}
+		if c.Parent != nil {
+			t.ParentID = ds.termCat[c.Parent.ID].ID
+		}
+		ds.termCat[c.ID] = t
+		add(t)
+	}
+	for _, f := range factTerms() {
+		t := &TaxonomyTerm{ID: x.child("term", FactsTaxonomy+"/"+f.Code), Code: f.Code, Name: f.Name,
+			Description: f.Description, Taxonomy: FactsTaxonomy, TaxonomyDetail: facts, TaxonomyID: facts.ID, Language: "en"}
+		x.facts[f.Code] = t
+		add(t)
+	}
+}
+
+func (x *exporter) organization(o *directory.Organization) error {
+	ds := x.ds
+	id, err := x.id(o.Source, "organization", o.ID)
+	if err != nil {
+		return err
+	}
+	org := &Organization{ID: id, Name: o.Name, AlternateName: o.AlternateName, Description: o.Description,
+		Email: o.Email, Website: o.Website}
+	// HSDS requires a description; the importer drops one that only
+	// repeats the name.
+	if strings.TrimSpace(org.Description) == "" {
+		org.Description = o.Name
+	}
+	org.Phones = x.phones(o.Phones, "organization/"+o.ID, func(p *Phone) { p.OrganizationID = id })
+	ds.Organizations = append(ds.Organizations, org)
+	ds.orgByID[id] = org
+	for _, l := range o.Locations {
+		if l.Confidential {
+			ds.ConfidentialLeftOut++
+			continue
+		}
+		loc, err := x.location(o, l, org)
+		if err != nil {
+			return err
+		}
+		org.Locations = append(org.Locations, loc)
+		ds.Locations = append(ds.Locations, loc)
+		x.locOf[l] = loc
+	}
+	for _, s := range o.Services {
+		if err := x.service(s, org); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *exporter) location(o *directory.Organization, l *directory.Location, org *Organization) (*Location, error) {
+	key := o.ID + "/" + l.ID
+	id, err := x.id(l.Source, "location", key)
+	if err != nil {
+		return nil, err
+	}
+	loc := &Location{ID: id, LocationType: "physical", OrganizationID: org.ID, Name: cmp.Or(l.Name, o.Name),
+		Description: l.Description, Transportation: l.Transit}
+	if l.HasPoint {
+		lat, lon := l.Point.Lat(), l.Point.Lon()
+		loc.Latitude, loc.Longitude = &lat, &lon
+	}
+	if a := l.Address; a != nil {
+		if a.ZIP != "" {
+			loc.Addresses = []*Address{{ID: x.child("address", key), LocationID: id, Address1: a.Street, Address2: a.Street2,
+				City: a.City, Region: a.County, StateProvince: a.State, PostalCode: a.ZIP, Country: "US", AddressType: "physical"}}
+		} else {
+			street := a.Street
+			if a.Street2 != "" {
+				street += ", " + a.Street2
+			}
+			loc.Description = strings.TrimSpace(loc.Description + " " + listedAddress(street, a.City, a.State))
+		}
+	}
+	loc.Languages = x.languages(l.Languages, "location/"+key, func(g *Language) { g.LocationID = id })
+	if acc := accessibilityText(l); acc != "" {
+		loc.Accessibility = []*Accessibility{{ID: x.child("accessibility", key), LocationID: id, Description: acc}}
+	}
+	loc.Phones = x.phones(l.Phones, "location/"+key, func(p *Phone) { p.LocationID = id })
+	loc.Schedules = x.schedules(l.Hours, "location/"+key, func(s *Schedule) { s.LocationID = id })
+	return loc, nil
+}
+
+// accessibilityText is a location's accessibility notes, followed, when
+// the location says whether wheelchairs can get in and the notes do not
+// mention wheelchairs, by a sentence saying so (which the importer reads
+// back).
+func accessibilityText(l *directory.Location) string {
+	text := l.Accessibility
+	if l.Wheelchair == nil || wheelchairRE.MatchString(text) {
+		return text
+	}
+	s := "Not wheelchair accessible."
+	if *l.Wheelchair {
+		s = "Wheelchair accessible."
+	}
+	return strings.TrimSpace(text + " " + s)
+}
+
+func (x *exporter) service(s *directory.Service, org *Organization) error {
+	ds := x.ds
+	key := s.Key()
+	id, err := x.id(s.Source, "service", key)
+	if err != nil {
+		return err
+	}
+	svc := &Service{ID: id, OrganizationID: org.ID, Name: s.Name, AlternateName: s.AlternateName,
+		Description: s.Description, URL: s.URL, Email: s.Email, Status: cmp.Or(string(s.Status), string(directory.StatusActive)),
+		ApplicationProcess: s.ApplyNotes, FeesDescription: s.Fees, Alert: s.Alert,
+		EligibilityDescription: eligibilityText(s.Eligibility)}
+	svc.Organization = org.Flat()
+	svc.Organization.Phones = org.Phones
+	if rest, ok := strings.CutPrefix(s.Capacity, "Wait time: "); ok {
+		svc.WaitTime = rest
+	}
+	if a := s.Eligibility.Age; a.Min != nil {
+		v := float64(*a.Min)
+		svc.MinimumAge = &v
+	}
+	if a := s.Eligibility.Age; a.Max != nil {
+		v := float64(*a.Max)
+		svc.MaximumAge = &v
+	}
+	if !s.LastVerified.IsZero() {
+		svc.AssuredDate = s.LastVerified.UTC().Format(time.DateOnly)
+		svc.LastModified = s.LastVerified.UTC().Format(time.RFC3339)
+	}
+	link := func(p *Phone) { p.ServiceID = id }
+	svc.Phones = x.phones(s.Phones, "service/"+key, link)
+	// A confidential location is reached by phone: its numbers go on the
+	// service.
+	for _, l := range s.Locations {
+		if !l.Confidential {
+			continue
+		}
+		for _, p := range x.phones(l.Phones, "service/"+key+"/confidential/"+l.ID, link) {
+			if !slices.ContainsFunc(svc.Phones, func(q *Phone) bool { return q.Number == p.Number && samePtr(q.Extension, p.Extension) }) {
+				svc.Phones = append(svc.Phones, p)
+			}
+		}
+	}
+	svc.Schedules = x.schedules(s.Hours, "service/"+key, func(sc *Schedule) { sc.ServiceID = id })
+	svc.ServiceAreas = x.areas(s, id, key)
+	for _, l := range s.Locations {
+		loc := x.locOf[l]
+		if loc == nil {
+			continue
+		}
+		sal := &ServiceAtLocation{ID: x.child("service_at_location", key+"@"+l.ID), ServiceID: id, LocationID: loc.ID, Location: loc}
+		svc.ServiceAtLocations = append(svc.ServiceAtLocations, sal)
+		ds.ServiceAtLocations = append(ds.ServiceAtLocations, sal)
+		ds.salByID[sal.ID] = sal
+		ds.salOf[[2]string{key, l.ID}] = sal
+	}
+	svc.Languages = x.languages(s.Languages, "service/"+key, func(g *Language) { g.ServiceID = id })
+	if s.Cost == directory.CostFree {
+		zero := 0.0
+		svc.CostOptions = []*CostOption{{ID: x.child("cost_option", key), ServiceID: id, Option: freeOption, Currency: "USD", Amount: &zero}}
+	}
+	for i, doc := range s.Eligibility.Documents {
+		svc.RequiredDocuments = append(svc.RequiredDocuments, &RequiredDocument{
+			ID: x.child("required_document", key+"#"+strconv.Itoa(i)), ServiceID: id, Document: doc})
+	}
+	svc.Attributes = x.attributes(s, id, key)
+	ds.Services = append(ds.Services, svc)
+	ds.svcByID[id] = svc
+	ds.keyOf[id] = key
+	ds.svcOf[key] = svc
+	ds.svcOrg[id] = org
+	return nil
+}
+
+func samePtr(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// eligibilityText is a service's eligibility notes, then its income and
+// residency rules, one per line.
+func eligibilityText(e directory.Eligibility) string {
+	var parts []string
+	if e.Notes != "" {
+		parts = append(parts, e.Notes)
+	}
+	if e.Income != "" {
+		parts = append(parts, "Income: "+e.Income)
+	}
+	if e.Residency != "" {
+		parts = append(parts, "Residency: "+e.Residency)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// phones exports phone numbers; owner makes their ids unique and link
+// sets the parent id. An extension that is not a whole number goes into
+// the description, since HSDS extensions are numbers.
+func (x *exporter) phones(ps []directory.Phone, owner string, link func(*Phone)) []*Phone {
+	var out []*Phone
+	for i, p := range ps {
+		ph := &Phone{ID: x.child("phone", owner+"#"+strconv.Itoa(i)), Number: p.Number, Description: p.Note}
+		link(ph)
+		switch p.Type {
+		case "", "voice":
+			ph.Type = "voice"
+		case "tty":
+			ph.Type = "textphone"
+		default:
+			ph.Type = p.Type
+		}
+		if p.Extension != "" {
+			if v, err := strconv.ParseUint(p.Extension, 10, 32); err == nil {
+				f := float64(v)
+				ph.Extension = &f
+			} else {
+				ph.Description = strings.TrimSpace("Extension " + p.Extension + ". " + ph.Description)
+			}
+		}
+		ph.Languages = x.languages(p.Languages, "phone/"+owner+"#"+strconv.Itoa(i), func(g *Language) { g.PhoneID = ph.ID })
+		out = append(out, ph)
+	}
+	return out
+}
+
+// languages exports BCP 47 codes with their English names.
+func (x *exporter) languages(codes []string, owner string, link func(*Language)) []*Language {
+	var out []*Language
+	for _, code := range codes {
+		g := &Language{ID: x.child("language", owner+"#"+code), Code: code}
+		if tag, err := language.Parse(code); err == nil {
+			g.Name = display.English.Tags().Name(tag)
+		}
+		link(g)
+		out = append(out, g)
+	}
+	return out
+}
+
+// rruleDay are the RRULE day codes by time.Weekday, and rruleOrder the
+// order they are written in (Monday first).
+var (
+	rruleDay   = [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
+	rruleOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+)
+
+func byday(d directory.DaySet) string {
+	var parts []string
+	for _, wd := range rruleOrder {
+		if d.Has(wd) {
+			parts = append(parts, rruleDay[wd])
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// hsdsClock writes a time of day for opens_at/closes_at; the end of the
+// day (24:00) is 23:59, as HSDS guidance says.
+func hsdsClock(c directory.Clock) string {
+	if c >= 24*60 {
+		c = 23*60 + 59
+	}
+	return fmt.Sprintf("%02d:%02d:00", int(c)/60, int(c)%60)
+}
+
+// schedules exports hours as schedule rows (see the file comment).
+func (x *exporter) schedules(h *directory.Hours, owner string, link func(*Schedule)) []*Schedule {
+	if h == nil {
+		return nil
+	}
+	var out []*Schedule
+	n := 0
+	add := func(s *Schedule) {
+		s.ID = x.child("schedule", owner+"#"+strconv.Itoa(n))
+		n++
+		link(s)
+		out = append(out, s)
+	}
+	attending := ""
+	if h.ByAppointment {
+		attending = byAppointment
+	}
+	season := ""
+	if s := h.Season; s != nil {
+		season = seasonDescription(s.FromMonth, s.FromDay, s.ToMonth, s.ToDay)
+	}
+	spans := h.Weekly
+	if h.Always {
+		spans = []directory.Span{{Days: directory.Everyday, Open: 0, Close: 24 * 60}}
+	}
+	for _, sp := range spans {
+		add(&Schedule{Freq: "WEEKLY", ByDay: byday(sp.Days), OpensAt: hsdsClock(sp.Open), ClosesAt: hsdsClock(sp.Close),
+			Description: season, AttendingType: attending, Notes: h.Notes})
+	}
+	if len(spans) == 0 && (h.ByAppointment || h.Notes != "") {
+		add(&Schedule{AttendingType: attending, Notes: h.Notes})
+	}
+	for _, c := range h.Closures {
+		add(&Schedule{ValidFrom: dateText(c.From), ValidTo: dateText(c.To), Description: closureDescription(c.Note)})
+	}
+	return out
+}
+
+func dateText(d directory.Date) string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// areas exports a service area: a row per county and state (named by
+// Census URI), one for the ZIP codes, one for the radius, one for a
+// polygon (GeoJSON extent) and one for the note.
+func (x *exporter) areas(s *directory.Service, id, key string) []*ServiceArea {
+	a := s.Area
+	if a == nil {
+		return nil
+	}
+	var out []*ServiceArea
+	add := func(sa *ServiceArea) {
+		sa.ID = x.child("service_area", key+"#"+strconv.Itoa(len(out)))
+		sa.ServiceID = id
+		out = append(out, sa)
+	}
+	if a.RadiusMeters > 0 {
+		d := strings.Replace(geo.FormatDistance(a.RadiusMeters, "mi"), ".0 ", " ", 1)
+		name := "Within " + d + " of where the service is delivered"
+		sa := &ServiceArea{Name: name}
+		// Without an exported location the radius has nothing to be
+		// measured from; only its text goes out.
+		if slices.ContainsFunc(s.Locations, func(l *directory.Location) bool { return x.locOf[l] != nil }) {
+			sa.Extent, sa.ExtentType = radiusExtent(a.RadiusMeters), "text"
+		}
+		add(sa)
+	}
+	for _, c := range a.Counties {
+		add(&ServiceArea{Name: geo.CountyLabel(c), URI: censusCountyURI + c.FIPS})
+	}
+	for _, st := range a.States {
+		name, _ := geo.StateName(st)
+		sa := &ServiceArea{Name: cmp.Or(name, st)}
+		if fips, ok := geo.StateFIPS(st); ok {
+			sa.URI = censusStateURI + fips
+		}
+		add(sa)
+	}
+	if len(a.ZIPs) > 0 {
+		add(&ServiceArea{Extent: strings.Join(a.ZIPs, ", "), ExtentType: "text"})
+	}
+	if len(a.Polygon) > 0 {
+		if gj, err := polygonJSON(a); err == nil {
+			add(&ServiceArea{Name: "Mapped service area", Extent: gj, ExtentType: "geojson"})
+		}
+	}
+	if n := strings.TrimSpace(a.Note); n != "" {
+		add(&ServiceArea{Name: n})
+	}
+	return out
+}
+
+// attributes links the service to its categories and facts.
+func (x *exporter) attributes(s *directory.Service, id, key string) []*Attribute {
+	var out []*Attribute
+	add := func(t *TaxonomyTerm, value string) {
+		if t == nil {
+			return
+		}
+		out = append(out, &Attribute{ID: x.child("attribute", key+"#"+t.ID), LinkID: id, TaxonomyTermID: t.ID,
+			LinkEntity: "service", Value: value, TaxonomyTerm: t})
+	}
+	for _, c := range s.Categories {
+		add(x.ds.termCat[c], "")
+	}
+	fact := func(kind string, vals []string) {
+		for _, v := range vals {
+			add(x.facts[kind+":"+v], "")
+		}
+	}
+	fact("gender", s.Eligibility.Genders)
+	fact("population", s.Eligibility.Populations)
+	fact("focus", s.Eligibility.Focus)
+	fact("insurance", s.Insurance)
+	fact("apply", s.Apply)
+	if s.Cost != directory.CostUnknown {
+		fact("cost", []string{string(s.Cost)})
+	}
+	if s.Capacity != "" && !strings.HasPrefix(s.Capacity, "Wait time: ") {
+		add(x.facts[capacityCode], s.Capacity)
+	}
+	return out
+}
+
+// polygonJSON writes a service area's polygon as a GeoJSON geometry.
+func polygonJSON(a *directory.ServiceArea) (string, error) {
+	b, err := geojson.NewGeometry(a.Polygon).MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("hsds: export polygon: %w", err)
+	}
+	return string(b), nil
+}
