@@ -153,7 +153,7 @@ func (s *Server) RequireUser(perms ...auth.Permission) echo.MiddlewareFunc {
 				return apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <token> (POST /api/v1/auth/tokens makes one) or sign in for a session")
 			}
 			if k.session != nil && unsafeMethod(c.Request().Method) {
-				if err := checkOrigin(c); err != nil {
+				if err := s.checkOrigin(c); err != nil {
 					return err
 				}
 				tok := c.Request().Header.Get(CSRFHeader)
@@ -231,10 +231,11 @@ func unsafeMethod(m string) bool {
 }
 
 // checkOrigin refuses a request whose Origin (or, without one, Referer)
-// header names another site than the one it was sent to. Requests with
-// neither (curl, older browsers on same-origin forms) pass; the CSRF
-// token still guards them.
-func checkOrigin(c echo.Context) error {
+// header names another site than the one it was sent to (its Host, or the
+// host of the configured base URL, which a reverse proxy may not pass
+// on). Requests with neither header (curl, older browsers on same-origin
+// forms) pass; the CSRF token still guards them.
+func (s *Server) checkOrigin(c echo.Context) error {
 	r := c.Request()
 	src := r.Header.Get("Origin")
 	if src == "" {
@@ -244,10 +245,15 @@ func checkOrigin(c echo.Context) error {
 		return nil
 	}
 	u, err := url.Parse(src)
-	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
-		return apperr.New(apperr.Forbidden, "cross-site request refused")
+	if err == nil && u.Host != "" {
+		if strings.EqualFold(u.Host, r.Host) {
+			return nil
+		}
+		if b, err := url.Parse(s.baseURL); err == nil && b.Host != "" && strings.EqualFold(u.Host, b.Host) {
+			return nil
+		}
 	}
-	return nil
+	return apperr.New(apperr.Forbidden, "cross-site request refused")
 }
 
 // secureCookies reports whether cookies must be marked Secure: when the
@@ -266,7 +272,7 @@ func (s *Server) SignIn(c echo.Context, email, password string) (*auth.User, *au
 	if s.accounts == nil {
 		return nil, nil, errNoAccounts
 	}
-	if err := checkOrigin(c); err != nil {
+	if err := s.checkOrigin(c); err != nil {
 		return nil, nil, err
 	}
 	ctx := c.Request().Context()

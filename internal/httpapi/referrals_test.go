@@ -548,3 +548,50 @@ func decodeInto(t *testing.T, b []byte, v any) {
 		t.Fatalf("decode %T: %v: %s", v, err, b)
 	}
 }
+
+// TestBaseURL checks what an explicit public address changes: agency
+// links start with it, cookies are Secure, and requests whose Origin is
+// that address pass the origin check behind a proxy that rewrites Host.
+func TestBaseURL(t *testing.T) {
+	e := newEnv(t, func(o *httpapi.Options) { o.BaseURL = "https://trellis.example.org/"; o.AgencyPath = "/agency" })
+	r := e.newReferral(specA)
+	var link struct{ URL, Token string }
+	e.call(specA, "POST", "/api/v1/referrals/"+r.ID+"/agency-link", nil, 201, &link)
+	if link.URL != "https://trellis.example.org/agency/"+link.Token {
+		t.Errorf("link %q", link.URL)
+	}
+	resp := e.do(request{method: "POST", path: "/api/v1/auth/session", body: map[string]string{"email": "ana@example.org", "password": testPassword},
+		header: http.Header{"Origin": {"https://trellis.example.org"}}})
+	if resp.status != 201 || !strings.Contains(resp.header.Get("Set-Cookie"), "Secure") {
+		t.Fatalf("sign-in from the public origin: %d %v", resp.status, resp.header)
+	}
+	var sess struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	decodeInto(t, resp.body, &sess)
+	cookie := strings.Split(resp.header.Get("Set-Cookie"), ";")[0]
+	tests := []struct {
+		origin string
+		status int
+	}{
+		{"https://trellis.example.org", 201},
+		{"https://trellis.example.org.evil.example", 403},
+		{"null", 403},
+	}
+	for _, tc := range tests {
+		t.Run(tc.origin, func(t *testing.T) {
+			e.t = t
+			resp := e.do(request{method: "POST", path: "/api/v1/referrals/" + r.ID + "/events", body: map[string]string{"note": "called"},
+				header: http.Header{"Cookie": {cookie}, "Origin": {tc.origin}, httpapi.CSRFHeader: {sess.CSRFToken}}})
+			if resp.status != tc.status {
+				t.Errorf("status %d, want %d: %s", resp.status, tc.status, resp.body)
+			}
+		})
+	}
+	e.t = t
+	resp = e.do(request{method: "POST", path: "/api/v1/auth/session", body: map[string]string{"email": "ana@example.org", "password": testPassword},
+		header: http.Header{"Origin": {"https://evil.example"}}})
+	if resp.status != 403 {
+		t.Errorf("sign-in from another site: %d", resp.status)
+	}
+}
