@@ -1,0 +1,380 @@
+// Package search indexes a directory.Catalog with bleve and answers
+// searches over it: plain-language and misspelled text in English and
+// Spanish, a place with a radius, eligibility and opening-hours filters,
+// category facets and paging.
+//
+// The index holds one document per service at a location (a service with
+// no locations, delivered by phone or online, gets one document without a
+// point). It is a bleve v2 scorch index kept in memory, scored with BM25,
+// with the taxonomy's single-word synonyms in bleve's synonym source and
+// multi-word phrases ("place to sleep", "food stamps") matched to their
+// categories before the query reaches bleve.
+//
+// Confidential locations: the point of a confidential location is replaced,
+// everywhere in this package, by the centre of the 0.05-degree grid cell
+// that contains it (about 5.5 km by 4.4 km in the mid-latitudes). That
+// coarse point is what the index holds, what the radius filter and the
+// distance sort use, and results never carry a distance for such a
+// location. Repeated searches from different places can therefore learn at
+// most the grid cell, never the address or the point.
+//
+// An Index is immutable after Build and safe for concurrent use.
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
+
+	"trellis/internal/directory"
+)
+
+// ConfidentialCell is the size in degrees of the grid to whose cell centres
+// confidential locations are moved before they are indexed or measured.
+const ConfidentialCell = 0.05
+
+// Batching. The in-memory scorch index never merges segments (merging is
+// done by the persister, which an index without a path does not run), so
+// every batch stays a segment of its own and every search visits each: few
+// large batches keep search latency low. Build makes one batch per core
+// (at most maxBatch documents each), or one for fewer than minParallel
+// documents, plus one for the synonyms.
+const (
+	maxBatch    = 200_000
+	minParallel = 5_000
+)
+
+// Index is a searchable snapshot of a catalog.
+type Index struct {
+	cat  *directory.Catalog
+	tz   *time.Location
+	bi   bleve.Index
+	docs []docRef
+	text *textModel
+	// hot holds, by bleve's internal document number, what the per-match
+	// work needs, in one small record: finding a document through docs
+	// costs several cache misses per match.
+	hot []hotDoc
+	// catIDs are the taxonomy's categories; docRef.cats index into it.
+	catIDs  []string
+	mapping *mapping.IndexMappingImpl
+}
+
+// docRef is what a bleve document stands for.
+type docRef struct {
+	svc *directory.Service
+	loc *directory.Location // nil for a service without locations
+	// point is the search point (coarse for confidential locations).
+	point    orb.Point
+	hasPoint bool
+	// areaSvc is the service to measure service areas with (areaService).
+	areaSvc *directory.Service
+	// cats are the document's categories and their parents, as indexes
+	// into Index.catIDs.
+	cats []uint16
+	// rank orders documents by service key, then location id: a
+	// fixed-width string, compared as bytes.
+	rank string
+}
+
+// hotDoc is the per-match record of a document (see Index.hot).
+type hotDoc struct {
+	// point is the search point when hasPoint.
+	point orb.Point
+	// cats is a bit set of the document's categories and parents over
+	// Index.catIDs (when there are at most 64 categories; else docRef.cats
+	// is used).
+	cats uint64
+	// ord indexes Index.docs; -1 for a synonym definition.
+	ord      int32
+	hasPoint bool
+}
+
+// LocationPoint returns the point search uses for location l: its own
+// point, or for a confidential location the centre of its grid cell (see
+// ConfidentialCell). It returns false when l is nil or has no point.
+func LocationPoint(l *directory.Location) (orb.Point, bool) {
+	if l == nil || !l.HasPoint {
+		return orb.Point{}, false
+	}
+	if !l.Confidential {
+		return l.Point, true
+	}
+	return coarsen(l.Point), true
+}
+
+// coarsen moves p to the centre of its ConfidentialCell grid cell.
+func coarsen(p orb.Point) orb.Point {
+	c := func(v float64) float64 {
+		return math.Floor(v/ConfidentialCell)*ConfidentialCell + ConfidentialCell/2
+	}
+	return orb.Point{c(p.Lon()), c(p.Lat())}
+}
+
+// Build indexes every service of cat at each of its locations. It returns
+// an error if cat or its taxonomy is nil, if ctx is cancelled, or if bleve
+// fails to build the index.
+func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
+	if cat == nil || cat.Taxonomy == nil {
+		return nil, fmt.Errorf("search: build: catalog and taxonomy are required")
+	}
+	m, err := newMapping()
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: build: open in-memory index: %w", err)
+	}
+	ix := &Index{cat: cat, tz: cat.Info.TimeZone, bi: bi, mapping: m}
+	if ix.tz == nil {
+		ix.tz = time.UTC
+	}
+	if err := ix.index(ctx, cat, m.AnalyzerNamed(analyzerName)); err != nil {
+		_ = bi.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.Analyzer) error {
+	if an == nil {
+		return fmt.Errorf("search: build: analyzer %q missing", analyzerName)
+	}
+	tax := cat.Taxonomy
+	ix.text = newTextModel(an, tax)
+	catIndex := map[string]uint16{}
+	for i, c := range tax.All() {
+		ix.catIDs = append(ix.catIDs, c.ID)
+		catIndex[c.ID] = uint16(i)
+	}
+
+	cat.Services(func(s *directory.Service) {
+		var cats []uint16
+		for _, c := range categoryTerms(s.Categories) {
+			if i, ok := catIndex[c]; ok {
+				cats = append(cats, i)
+			}
+		}
+		if len(s.Locations) == 0 {
+			ix.docs = append(ix.docs, docRef{svc: s, areaSvc: s, cats: cats})
+			return
+		}
+		as := areaService(s)
+		for _, l := range s.Locations {
+			p, ok := LocationPoint(l)
+			ix.docs = append(ix.docs, docRef{svc: s, loc: l, point: p, hasPoint: ok, areaSvc: as, cats: cats})
+		}
+	})
+	order := make([]int, len(ix.docs))
+	keys := make([]string, len(ix.docs))
+	for i := range ix.docs {
+		order[i] = i
+		keys[i] = sortKey(ix.docs[i].svc, ix.docs[i].loc)
+	}
+	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
+	for r, i := range order {
+		ix.docs[i].rank = fmt.Sprintf("%08x", r)
+	}
+
+	b := ix.bi.NewBatch()
+	for i, group := range ix.text.synonymGroups() {
+		if err := b.IndexSynonym("syn"+strconv.Itoa(i), synonymColl, &bleve.SynonymDefinition{Synonyms: group}); err != nil {
+			return fmt.Errorf("search: build: synonyms: %w", err)
+		}
+	}
+	if err := ix.bi.Batch(b); err != nil {
+		return fmt.Errorf("search: build: synonyms: %w", err)
+	}
+
+	// Index in one batch per core, concurrently: scorch analyzes a batch's
+	// documents in parallel but builds its segment on one goroutine.
+	chunks := runtime.GOMAXPROCS(0)
+	if len(ix.docs) < minParallel {
+		chunks = 1
+	}
+	size := (len(ix.docs) + chunks - 1) / chunks
+	size = min(max(size, 1), maxBatch)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for start := 0; start < len(ix.docs); start += size {
+		end := min(start+size, len(ix.docs))
+		g.Go(func() error {
+			b := ix.bi.NewBatch()
+			for i := start; i < end; i++ {
+				if err := b.Index(strconv.Itoa(i), ix.docs[i].fields()); err != nil {
+					return fmt.Errorf("search: build: index %s: %w", ix.docs[i].svc.Key(), err)
+				}
+			}
+			if err := gctx.Err(); err != nil {
+				return fmt.Errorf("search: build: %w", err)
+			}
+			if err := ix.bi.Batch(b); err != nil {
+				return fmt.Errorf("search: build: batch: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ix.loadOrdinals(); err != nil {
+		return err
+	}
+	return ix.text.loadVocabulary(ix.bi)
+}
+
+// fields returns the bleve document for d.
+func (d *docRef) fields() map[string]interface{} {
+	s, l := d.svc, d.loc
+	flags := []string{
+		flag(flagKind, kindService),
+		flag(flagStatus, string(statusOf(s))),
+		flag(flagWheel, wheelchairOf(l)),
+	}
+	add := func(kind string, vs ...string) {
+		for _, v := range vs {
+			flags = append(flags, flag(kind, v))
+		}
+	}
+	if s.Cost == directory.CostUnknown {
+		add(flagCost, valUnknown)
+	} else {
+		add(flagCost, string(s.Cost))
+	}
+	add(flagLang, languagesOf(s, l)...)
+	for _, g := range directory.Genders {
+		if !s.Eligibility.ServesGender(g) {
+			add(flagNotGender, g)
+		}
+	}
+	if veteransOnly(s) {
+		add(flagVets, valTrue)
+	}
+	if len(s.Insurance) > 0 {
+		for _, p := range directory.InsurancePlans {
+			if !contains(s.Insurance, p) {
+				add(flagNotIns, p)
+			}
+		}
+	}
+	add(flagApply, s.Apply...)
+	doc := map[string]interface{}{
+		fName: joinText(s.Name, s.AlternateName),
+		fText: joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description),
+		fCat:  categoryTerms(s.Categories),
+	}
+	if a := s.Eligibility.Age; a.Min != nil {
+		doc[fAgeMin] = float64(*a.Min)
+	}
+	if a := s.Eligibility.Age; a.Max != nil {
+		doc[fAgeMax] = float64(*a.Max)
+	}
+	if d.hasPoint {
+		flags = append(flags, pointCells(d.point)...)
+	} else {
+		add(flagNoGeo, valTrue)
+	}
+	doc[fFlag] = flags
+	return doc
+}
+
+// joinText joins the non-empty parts into one text, as sentences.
+func joinText(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ". ")
+}
+
+// loadOrdinals fills ix.hot from bleve's internal ids of the documents.
+// It returns an error if the index cannot be read or lacks a document.
+func (ix *Index) loadOrdinals() error {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("search: build: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("search: build: %w", err)
+	}
+	defer r.Close()
+	nums := make([]uint64, len(ix.docs))
+	var hi uint64
+	for i := range ix.docs {
+		iid, err := r.InternalID(strconv.Itoa(i))
+		if err != nil || iid == nil {
+			return fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
+		}
+		nums[i] = iid.Value()
+		hi = max(hi, nums[i])
+	}
+	ix.hot = make([]hotDoc, hi+1)
+	for i := range ix.hot {
+		ix.hot[i].ord = -1
+	}
+	for i, n := range nums {
+		d := &ix.docs[i]
+		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i)}
+		for _, c := range d.cats {
+			if c < 64 {
+				h.cats |= 1 << c
+			}
+		}
+		ix.hot[n] = h
+	}
+	return nil
+}
+
+// sortKey orders documents by service key, then location id.
+func sortKey(s *directory.Service, l *directory.Location) string {
+	if l == nil {
+		return s.Key()
+	}
+	return s.Key() + "\x00" + l.ID
+}
+
+// categoryTerms returns the category ids with their parents, deduplicated.
+func categoryTerms(ids []string) []string {
+	seen := make(map[string]bool, 2*len(ids))
+	var out []string
+	for _, id := range ids {
+		for _, c := range []string{id, directory.RootOf(id)} {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Close releases the index. Searches after Close fail.
+func (ix *Index) Close() error {
+	if err := ix.bi.Close(); err != nil {
+		return fmt.Errorf("search: close: %w", err)
+	}
+	return nil
+}
+
+// Catalog returns the catalog the index was built from.
+func (ix *Index) Catalog() *directory.Catalog { return ix.cat }
+
+// DocCount returns how many service-at-location documents the index holds.
+func (ix *Index) DocCount() int { return len(ix.docs) }
