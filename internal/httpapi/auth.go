@@ -150,7 +150,7 @@ func (s *Server) RequireUser(perms ...auth.Permission) echo.MiddlewareFunc {
 				if k.failure != nil {
 					return k.failure
 				}
-				return apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <token> (POST /api/v1/auth/tokens makes one) or sign in for a session")
+				return apperr.New(apperr.Unauthenticated, "sign in first: send an API token from POST /api/v1/auth/tokens as \"Authorization: Bearer TOKEN\", or sign in for a session")
 			}
 			if k.session != nil && unsafeMethod(c.Request().Method) {
 				if err := s.checkOrigin(c); err != nil {
@@ -187,7 +187,7 @@ func (s *Server) identify(c echo.Context) (*caller, error) {
 		scheme, secret, _ := strings.Cut(strings.TrimSpace(h), " ")
 		secret = strings.TrimSpace(secret)
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			k.failure = apperr.New(apperr.Unauthenticated, "the Authorization header must be: Bearer <token>")
+			k.failure = apperr.New(apperr.Unauthenticated, "the Authorization header must be \"Bearer TOKEN\" with an API token")
 		} else if s.accounts == nil {
 			return nil, errNoAccounts
 		} else {
