@@ -5,7 +5,8 @@ package web
 
 import "embed"
 
-// FS holds messages/ (and, with the pages, templates/ and static/).
+// FS holds messages/, templates/ (html/template pages, rendered by
+// internal/webui) and static/ (the stylesheet and the small script).
 //
-//go:embed messages
+//go:embed messages templates static
 var FS embed.FS
