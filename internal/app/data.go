@@ -50,14 +50,15 @@ func openData(dir string) (dataSource, error) {
 	return dataSource{}, fmt.Errorf("data directory %s does not exist", dir)
 }
 
-// loadCatalog loads the gazetteer and the listings of src. Data problems
+// loadCatalog loads the gazetteer and the listings of src, recording
+// where each value is written in pos when it is not nil. Data problems
 // come back as errs (the catalog is then nil); err is for failures to read.
-func loadCatalog(src dataSource, now time.Time) (*directory.Catalog, *geo.Gazetteer, []listings.Error, error) {
+func loadCatalog(src dataSource, now time.Time, pos *listings.Positions) (*directory.Catalog, *geo.Gazetteer, []listings.Error, error) {
 	gaz, err := geo.Load(src.FS)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("load geography from %s: %w", src.Label(), err)
 	}
-	cat, errs, err := listings.Load(src.FS, listings.Options{Now: now, Places: gaz})
+	cat, errs, err := listings.Load(src.FS, listings.Options{Now: now, Places: gaz, Positions: pos})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("load listings from %s: %w", src.Label(), err)
 	}

@@ -79,3 +79,63 @@ func Stale(cat *directory.Catalog, now time.Time, olderThan time.Duration) Stale
 	})
 	return rep
 }
+
+// StaleJSON is the stale report as `trellis stale --format json` and GET
+// /api/v1/reports/stale answer it.
+type StaleJSON struct {
+	// AsOf is the report's day, YYYY-MM-DD.
+	AsOf          string `json:"as_of"`
+	OlderThanDays int    `json:"older_than_days"`
+	// Checked counts the services looked at, Stale those listed, Never
+	// those of them never verified.
+	Checked  int             `json:"checked"`
+	Stale    int             `json:"stale"`
+	Never    int             `json:"never_verified"`
+	Services []StaleItemJSON `json:"services"`
+}
+
+// StaleItemJSON is one service of StaleJSON.
+type StaleItemJSON struct {
+	// Service is the catalog-wide key, "<organization>.<service>".
+	Service          string `json:"service"`
+	Name             string `json:"name"`
+	Organization     string `json:"organization"`
+	OrganizationName string `json:"organization_name"`
+	// LastVerified (YYYY-MM-DD) and AgeDays are null when the service was
+	// never verified.
+	LastVerified *string `json:"last_verified"`
+	AgeDays      *int    `json:"age_days"`
+	VerifiedBy   string  `json:"verified_by,omitempty"`
+	// File is the listing file relative to the data directory, Line where
+	// the service (or its last_verified) is written; 0 when unknown.
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+}
+
+// JSON returns the report in its JSON form, with positions from pos (which
+// may be nil).
+func (r StaleReport) JSON(pos *Positions) StaleJSON {
+	out := StaleJSON{
+		AsOf:          r.Today.Format(time.DateOnly),
+		OlderThanDays: int(r.OlderThan / (24 * time.Hour)),
+		Checked:       r.Checked,
+		Stale:         len(r.Services),
+		Services:      make([]StaleItemJSON, 0, len(r.Services)),
+	}
+	for _, e := range r.Services {
+		s := e.Service
+		p := pos.At(s, "last_verified")
+		item := StaleItemJSON{
+			Service: s.Key(), Name: s.Name, Organization: s.Org.ID, OrganizationName: s.Org.Name,
+			VerifiedBy: e.VerifiedBy, File: p.Path, Line: p.Line,
+		}
+		if e.Never() {
+			out.Never++
+		} else {
+			d, age := e.LastVerified.Format(time.DateOnly), e.AgeDays
+			item.LastVerified, item.AgeDays = &d, &age
+		}
+		out.Services = append(out.Services, item)
+	}
+	return out
+}

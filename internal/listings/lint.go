@@ -40,15 +40,22 @@ type Warning struct {
 	Code string
 	Msg  string
 	// Related are other places the warning is about: the listing a likely
-	// duplicate resembles.
+	// duplicate resembles. Msg does not repeat them.
 	Related []Pos
 }
 
 // Pos returns where the warning points.
 func (w Warning) Pos() Pos { return Pos{Path: w.Path, Line: w.Line, Col: w.Col} }
 
-// String returns "path:line:col: msg".
-func (w Warning) String() string { return w.Pos().String() + ": " + w.Msg }
+// String returns "path:line:col: msg", followed by " (see path:line:col)"
+// for each related place.
+func (w Warning) String() string {
+	s := w.Pos().String() + ": " + w.Msg
+	for _, r := range w.Related {
+		s += " (see " + r.String() + ")"
+	}
+	return s
+}
 
 // LintOptions configure Lint.
 type LintOptions struct {
@@ -280,7 +287,7 @@ func (l *linter) duplicate(a, b *party, sim float64, evidence, key string) {
 	if strings.EqualFold(a.raw, b.raw) {
 		names = fmt.Sprintf("the same name (%q)", a.raw)
 	}
-	l.warn(pb, WarnDuplicate, fmt.Sprintf("%s looks like a duplicate of %s at %s: %s%s", b.label, a.label, pa, names, evidence), pa)
+	l.warn(pb, WarnDuplicate, fmt.Sprintf("%s looks like a duplicate of %s: %s%s", b.label, a.label, names, evidence), pa)
 }
 
 // alike reports whether a and b are likely the same listing: their names

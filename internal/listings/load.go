@@ -169,6 +169,13 @@ func decodeData(fsys fs.FS, name string, out any) (*decoder, error) {
 	return d, nil
 }
 
+// ListingFiles returns the paths of the listing files Load reads from the
+// data directory fsys (every *.yaml and *.yml file under listings/,
+// recursively, names starting with a dot skipped), in lexical order, with
+// forward slashes. A missing listings/ directory has none. It returns an
+// error when a directory cannot be read.
+func ListingFiles(fsys fs.FS) ([]string, error) { return listingFiles(fsys) }
+
 // listingFiles returns the paths of the listing files under listings/ in
 // lexical order. Files and directories whose names start with a dot (editor
 // backups, .git) are skipped.
