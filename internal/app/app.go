@@ -48,7 +48,9 @@ func (e usageError) Error() string { return e.msg }
 func commands() map[string]command {
 	return map[string]command{
 		"serve":    {"run the HTTP server on the directory", runServe},
-		"validate": {"check listing files and print every problem as path:line:col", runValidate},
+		"validate": {"check listing files: every error and warning as path:line:col (text, json or github)", runValidate},
+		"fmt":      {"rewrite listing files in canonical form, keeping comments (--check lists the others)", runFmt},
+		"stale":    {"list services by last verification, oldest first, with who verified them", runStale},
 		"import":   {"import an Open Referral HSDS 3.0 package into listing files", runImport},
 		"version":  {"print the version", runVersion},
 		"user":     {"add and list accounts, issue API tokens", runUser},
