@@ -10,6 +10,8 @@ import (
 
 	"trellis/internal/auth"
 	"trellis/internal/auth/authtest"
+	"trellis/internal/needs"
+	"trellis/internal/needs/needstest"
 	"trellis/internal/referral"
 	"trellis/internal/referral/referraltest"
 	"trellis/internal/sqlite"
@@ -39,6 +41,20 @@ func TestReferralStore(t *testing.T) {
 
 func TestAuthStore(t *testing.T) {
 	authtest.TestStore(t, func(t *testing.T) auth.Store { return MustOpen(t) })
+}
+
+func TestNeedsStore(t *testing.T) {
+	needstest.TestStore(t, func(t *testing.T) needs.Store { return MustOpen(t) })
+}
+
+// migrationCount is the number of embedded migration files.
+func migrationCount(tb testing.TB) int {
+	tb.Helper()
+	names, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		tb.Fatalf("no migrations: %v", err)
+	}
+	return len(names)
 }
 
 func TestOpen(t *testing.T) {
@@ -84,8 +100,8 @@ func TestOpen(t *testing.T) {
 	}
 	defer db.Close()
 	var n int
-	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n != 1 {
-		t.Errorf("schema_migrations rows = %d, %v; want 1", n, err)
+	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n != migrationCount(t) {
+		t.Errorf("schema_migrations rows = %d, %v; want %d", n, err, migrationCount(t))
 	}
 }
 
