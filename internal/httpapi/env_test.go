@@ -49,6 +49,7 @@ var userSpecs = []struct {
 // directory and one user per role, each with an API token.
 type env struct {
 	t      *testing.T
+	api    *httpapi.Server
 	base   string
 	db     *sqlite.DB
 	logs   *syncBuffer
@@ -78,9 +79,10 @@ func newEnv(t *testing.T, adjust ...func(*httpapi.Options)) *env {
 	for _, a := range adjust {
 		a(&opt)
 	}
-	srv := httptest.NewServer(httpapi.New(opt))
+	api := httpapi.New(opt)
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, base: srv.URL, db: db, logs: logs, users: map[string]*auth.User{}, tokens: map[string]string{}, emails: map[string]string{}}
+	e := &env{t: t, api: api, base: srv.URL, db: db, logs: logs, users: map[string]*auth.User{}, tokens: map[string]string{}, emails: map[string]string{}}
 	for _, us := range userSpecs {
 		u, err := auth.AddUser(ctx, db, us.email, us.role, testPassword)
 		if err != nil {

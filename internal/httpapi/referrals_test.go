@@ -5,9 +5,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"trellis/internal/auth"
 	"trellis/internal/httpapi"
@@ -593,5 +596,53 @@ func TestBaseURL(t *testing.T) {
 		header: http.Header{"Origin": {"https://evil.example"}}})
 	if resp.status != 403 {
 		t.Errorf("sign-in from another site: %d", resp.status)
+	}
+}
+
+// TestIdentifyForPages checks the middleware the web pages reuse: Identify
+// tells who is signed in without requiring anyone, and RequireUser on a
+// page route guards it like an API route.
+func TestIdentifyForPages(t *testing.T) {
+	e := newEnv(t)
+	who := func(c echo.Context) error {
+		u := httpapi.CurrentUser(c)
+		if u == nil {
+			return c.String(http.StatusOK, "anonymous")
+		}
+		return c.String(http.StatusOK, u.Email+" csrf="+strconv.FormatBool(httpapi.CSRFToken(c) != ""))
+	}
+	e.api.Echo().GET("/test/whoami", who, e.api.Identify())
+	e.api.Echo().POST("/test/refer", who, e.api.RequireUser(auth.PermRefer))
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp := e.do(request{method: "POST", path: "/api/v1/auth/session", client: browser, body: map[string]string{"email": "ben@example.org", "password": testPassword}})
+	var sess struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	decodeInto(t, resp.body, &sess)
+	tests := []struct {
+		name   string
+		req    request
+		status int
+		body   string
+	}{
+		{"anonymous", request{method: "GET", path: "/test/whoami"}, 200, "anonymous"},
+		{"bad token stays anonymous", request{method: "GET", path: "/test/whoami", token: "trl_nope"}, 200, "anonymous"},
+		{"token", request{method: "GET", path: "/test/whoami", token: e.tokens[specA]}, 200, "ana@example.org csrf=false"},
+		{"cookie", request{method: "GET", path: "/test/whoami", client: browser}, 200, "ben@example.org csrf=true"},
+		{"guarded page, anonymous", request{method: "POST", path: "/test/refer"}, 401, ""},
+		{"guarded page, coordinator", request{method: "POST", path: "/test/refer", token: e.tokens[coord]}, 403, ""},
+		{"guarded page, cookie without CSRF", request{method: "POST", path: "/test/refer", client: browser}, 403, ""},
+		{"guarded page, cookie with CSRF", request{method: "POST", path: "/test/refer", client: browser, header: http.Header{httpapi.CSRFHeader: {sess.CSRFToken}}}, 200, "ben@example.org"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.t = t
+			resp := e.do(tc.req)
+			if resp.status != tc.status || !strings.Contains(string(resp.body), tc.body) {
+				t.Errorf("%d %s, want %d %q", resp.status, resp.body, tc.status, tc.body)
+			}
+		})
 	}
 }
