@@ -77,6 +77,9 @@ type Server struct {
 	now     func() time.Time
 	version string
 
+	// matchers holds the needs matcher of the snapshot being served.
+	matchers matcherCache
+
 	// pageErrors, when set by the web pages, renders errors for requests
 	// outside /api/ as HTML.
 	pageErrors func(c echo.Context, status int, e ErrorDetail) error
@@ -140,6 +143,7 @@ func (s *Server) routes() {
 	v1.GET("/services/:id", s.service)
 	v1.GET("/organizations/:id", s.organization)
 	v1.GET("/taxonomy", s.taxonomy)
+	s.matchRoutes(v1)
 	s.accountRoutes(v1)
 	s.referralRoutes(v1)
 	s.agencyRoutes(v1)
