@@ -89,6 +89,10 @@ func walkTable(e *env, aRef string) map[string][]variant {
 		"POST /api/v1/referrals/:id/agency-link": {{"A's referral", fixed("/api/v1/referrals/" + aRef + "/agency-link"), onlyA(201)}},
 		"GET /api/v1/followups":                  {{"", fixed("/api/v1/followups"), refer(200)}},
 		"GET /api/v1/reports/referrals":          {{"", fixed("/api/v1/reports/referrals"), answers{401, 403, 403, 200, 200}}},
+		"GET /api/v1/reports/stale":              {{"", fixed("/api/v1/reports/stale"), answers{401, 403, 403, 200, 200}}},
+		// This env has no reload function: a server on the embedded data.
+		"POST /api/v1/admin/reload": {{"", fixed("/api/v1/admin/reload"), answers{401, 403, 403, 503, 503}}},
+		"GET /metrics":              {{"", fixed("/metrics"), all(200)}},
 
 		"GET /api/v1/agency/:token": {
 			{"valid token", func(e *env, _ string) (string, any) {

@@ -40,6 +40,10 @@ type Options struct {
 	Version string
 	// RequestTimeout bounds each request's context; 0 means 30 s.
 	RequestTimeout time.Duration
+	// Reload rebuilds the directory from its files and swaps it in, as
+	// snapshot.Store.Reload does, for POST /api/v1/admin/reload; nil (a
+	// server on the embedded data) answers 503.
+	Reload func(context.Context) (*snapshot.Snapshot, error)
 
 	// Accounts keeps users, API tokens and sessions; when nil, every route
 	// that needs a signed-in user answers 503.
@@ -80,6 +84,9 @@ type Server struct {
 	// matchers holds the needs matcher of the snapshot being served.
 	matchers matcherCache
 
+	reload  func(context.Context) (*snapshot.Snapshot, error)
+	metrics *metrics
+
 	// pageErrors, when set by the web pages, renders errors for requests
 	// outside /api/ as HTML.
 	pageErrors func(c echo.Context, status int, e ErrorDetail) error
@@ -106,12 +113,14 @@ func New(opt Options) *Server {
 	if opt.RequestTimeout == 0 {
 		opt.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{e: echo.New(), log: opt.Logger, snaps: opt.Snapshots, now: opt.Now, version: opt.Version}
+	s := &Server{e: echo.New(), log: opt.Logger, snaps: opt.Snapshots, now: opt.Now, version: opt.Version,
+		reload: opt.Reload, metrics: newMetrics(opt.Snapshots, opt.Now)}
 	s.initAccounts(opt)
 	e := s.e
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.observe)
 	e.Use(s.recoverPanics)
 	e.Use(s.logRequests)
 	e.Use(securityHeaders)
@@ -137,6 +146,7 @@ func (s *Server) SetPageErrors(fn func(c echo.Context, status int, e ErrorDetail
 func (s *Server) routes() {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
+	s.e.GET("/metrics", s.metrics.handler())
 	v1 := s.e.Group("/api/v1")
 	v1.GET("/openapi.json", s.openAPI)
 	v1.GET("/search", s.search)
@@ -147,6 +157,7 @@ func (s *Server) routes() {
 	s.accountRoutes(v1)
 	s.referralRoutes(v1)
 	s.agencyRoutes(v1)
+	s.adminRoutes(v1)
 }
 
 // snapshot returns the snapshot to answer from, or an Unavailable error
