@@ -159,7 +159,11 @@ func (r renderer) closedUntil(st directory.OpenState, zone *time.Location) strin
 	if y, m, d := next.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
 		return r.t("excl.closed_until_time", "time", present.Clock(next, r.lang))
 	}
-	return r.t("excl.closed_until", "day", present.Day(next, now, r.lang), "time", present.Clock(next, r.lang))
+	day := present.Day(next, now, r.lang)
+	if r.lang == "es" && day != i18n.Default.T(r.lang, "day.today") && day != i18n.Default.T(r.lang, "day.tomorrow") {
+		day = "el " + day // "hasta el lunes", but "hasta mañana"
+	}
+	return r.t("excl.closed_until", "day", day, "time", present.Clock(next, r.lang))
 }
 
 // openReason says whether a place is open, with present's wording.

@@ -1,0 +1,418 @@
+package match
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"trellis/internal/apperr"
+	"trellis/internal/directory"
+	"trellis/internal/geo"
+	"trellis/internal/snapshot"
+)
+
+// dcNow is the clock of the tests on the bundled DC data: Sunday 22
+// November 2026, 9:30 PM in Washington.
+var dcNow = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
+
+var (
+	dcOnce sync.Once
+	dcSnap *snapshot.Snapshot
+	dcM    *Matcher
+	dcErr  error
+)
+
+// dc returns a matcher over the repository's bundled DC listings.
+func dc(tb testing.TB) (*snapshot.Snapshot, *Matcher) {
+	tb.Helper()
+	dcOnce.Do(func() {
+		var errs []error
+		snap, lerrs, err := snapshot.Build(context.Background(), os.DirFS("../../data"), dcNow)
+		for _, e := range lerrs {
+			errs = append(errs, e)
+		}
+		switch {
+		case err != nil:
+			dcErr = err
+		case len(errs) > 0:
+			dcErr = errs[0]
+		default:
+			dcSnap, dcM = snap, New(snap.Index)
+		}
+	})
+	if dcErr != nil {
+		tb.Fatal(dcErr)
+	}
+	return dcSnap, dcM
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// place resolves a ZIP code or lat,lon with the snapshot's gazetteer.
+func place(tb testing.TB, snap *snapshot.Snapshot, s string) *geo.Place {
+	tb.Helper()
+	p, err := snap.Places.ParsePlace(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &p
+}
+
+// veteranProfile is the example: a 45-year-old male veteran on
+// Medicaid in ZIP 20002.
+func veteranProfile(tb testing.TB, snap *snapshot.Snapshot, lang string, needs ...string) Profile {
+	p := Profile{Place: place(tb, snap, "20002"), Now: dcNow, Lang: lang,
+		Person: &Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(true), Insurance: []string{directory.InsuranceMedicaid}}}
+	for _, n := range needs {
+		p.Needs = append(p.Needs, Need{Text: n})
+	}
+	return p
+}
+
+func reasonCodes(rs []Reason) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+func hasReason(rs []Reason, code, text string) bool {
+	for _, r := range rs {
+		if r.Code == code && (text == "" || r.Text == text) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestVeteranNeedsABedAndHelpWithDrinking is the done-means
+// scenario on the real bundled data.
+func TestVeteranNeedsABedAndHelpWithDrinking(t *testing.T) {
+	snap, m := dc(t)
+	res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", "a bed tonight", "help with drinking"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Needs) != 2 {
+		t.Fatalf("%d needs, want 2", len(res.Needs))
+	}
+
+	t.Run("shelters that take men", func(t *testing.T) {
+		bed := res.Needs[0]
+		if got := bed.ReadAs.Categories; len(got) != 1 || got[0] != "housing.emergency-shelter" {
+			t.Errorf("read as %v, want housing.emergency-shelter", got)
+		}
+		if !bed.ReadAs.Urgent {
+			t.Error("\"tonight\" was not read as urgent")
+		}
+		if len(bed.Results) < 3 {
+			t.Fatalf("%d results, want at least 3", len(bed.Results))
+		}
+		if got := bed.Results[0].Service.Key(); got != "catholic-charities-new-york-avenue-shelter.new-york-avenue-shelter" {
+			t.Errorf("first result %s, want the nearest men's shelter (New York Avenue, 0.7 mi)", got)
+		}
+		for i, r := range bed.Results {
+			s := r.Service
+			if !s.HasCategory("housing.emergency-shelter") {
+				t.Errorf("result %d %s is not a shelter", i, s.Key())
+			}
+			if !s.Eligibility.ServesGender(directory.GenderMale) || !s.Eligibility.Age.Contains(45) || len(s.Eligibility.Populations) > 0 {
+				t.Errorf("result %d %s does not take a 45-year-old man", i, s.Key())
+			}
+			if i > 0 && r.Score > bed.Results[i-1].Score {
+				t.Errorf("result %d scores %v above result %d's %v", i, r.Score, i-1, bed.Results[i-1].Score)
+			}
+			for _, code := range []string{ReasonCategory, ReasonDistance, ReasonHoursUnknown} {
+				if !hasReason(r.Reasons, code, "") {
+					t.Errorf("result %d %s lacks reason %s: %v", i, s.Key(), code, r.Reasons)
+				}
+			}
+		}
+		if !hasReason(bed.Results[0].Reasons, ReasonServesGender, "Serves men") {
+			t.Errorf("the men's shelter does not say it serves men: %v", bed.Results[0].Reasons)
+		}
+		want := map[string]string{
+			"n-street-village-pat-handy-shelter-for-women.pat-handy-shelter-for-women":                       "Women only",
+			"catholic-charities-harriet-tubman-shelter-and-day-center.harriet-tubman-shelter-and-day-center": "Women only",
+			"department-of-human-services-virginia-williams-family.virginia-williams-family-resource-center": "For families with children",
+			"casa-ruby.emergency-shelter": "Ages 18-24 only",
+		}
+		checkExcluded(t, m, snap, want)
+		if bed.ExcludedCounts[ExclGender] < 2 || bed.ExcludedCounts[ExclPopulation] < 1 {
+			t.Errorf("excluded counts %v, want women-only and family-only shelters counted", bed.ExcludedCounts)
+		}
+	})
+
+	t.Run("substance use services", func(t *testing.T) {
+		drink := res.Needs[1]
+		if got := drink.ReadAs.Categories; len(got) != 1 || got[0] != "substance-use" {
+			t.Errorf("read as %v, want substance-use", got)
+		}
+		if len(drink.Results) != DefaultLimit {
+			t.Fatalf("%d results, want %d", len(drink.Results), DefaultLimit)
+		}
+		vets := false
+		for i, r := range drink.Results {
+			if !r.Service.HasCategory("substance-use") {
+				t.Errorf("result %d %s is not substance use treatment", i, r.Service.Key())
+			}
+			if !insuranceOK(r.Service, []string{directory.InsuranceMedicaid}) {
+				t.Errorf("result %d %s does not take Medicaid", i, r.Service.Key())
+			}
+			if !hasReason(r.Reasons, ReasonInsuranceUnknown, "Insurance not listed · ask") && !hasReason(r.Reasons, ReasonTakesInsurance, "Takes Medicaid") {
+				t.Errorf("result %d %s says nothing about Medicaid: %v", i, r.Service.Key(), r.Reasons)
+			}
+			vets = vets || hasReason(r.Reasons, ReasonServesVeterans, "Serves veterans")
+		}
+		if !vets {
+			t.Error("no result serves veterans, though the VA's programme is 2.2 mi away")
+		}
+	})
+}
+
+// checkExcluded reruns the bed need with room for ten exclusions and
+// checks that each service in want is excluded with that reason.
+func checkExcluded(t *testing.T, m *Matcher, snap *snapshot.Snapshot, want map[string]string) {
+	t.Helper()
+	p := veteranProfile(t, snap, "en", "a bed tonight")
+	p.ExcludedLimit = 10
+	res, err := m.Match(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]Reason{}
+	for _, x := range res.Needs[0].Excluded {
+		got[x.Service.Key()] = x.Reasons
+	}
+	for key, text := range want {
+		rs, ok := got[key]
+		if !ok {
+			t.Errorf("%s is not excluded; excluded: %v", key, got)
+			continue
+		}
+		found := false
+		for _, r := range rs {
+			found = found || r.Text == text
+		}
+		if !found {
+			t.Errorf("%s excluded for %v, want %q", key, rs, text)
+		}
+	}
+}
+
+func TestReadNeeds(t *testing.T) {
+	_, m := dc(t)
+	tests := []struct {
+		name, text string
+		want       []string
+		urgent     bool
+		correction string
+	}{
+		{name: "detox", text: "i need detox", want: []string{"substance-use.detox"}},
+		{name: "spanish food", text: "comida", want: []string{"food"}},
+		{name: "spanish work", text: "necesito trabajo", want: []string{"employment"}},
+		{name: "sleep tonight", text: "somewhere to sleep tonight", want: []string{"housing.emergency-shelter"}, urgent: true},
+		{name: "rent", text: "help with rent", want: []string{"housing.rent-assistance"}},
+		{name: "methadone", text: "methadone", want: []string{"substance-use.opioid-treatment"}},
+		{name: "misspelled methadone", text: "methadon", want: []string{"substance-use.opioid-treatment"}, correction: "methadone"},
+		{name: "misspelled shelter", text: "shleter", want: []string{"housing.emergency-shelter"}, correction: "shelter"},
+		{name: "spanish tonight", text: "donde dormir esta noche", want: []string{"housing.emergency-shelter"}, urgent: true},
+		{name: "subcategory wins", text: "drug detox", want: []string{"substance-use.detox"}},
+		{name: "two categories", text: "food and a shower", want: []string{"food", "basic-needs.hygiene"}},
+		{name: "category id", text: "healthcare.dental", want: []string{"healthcare.dental"}},
+		{name: "drinking", text: "help with drinking", want: []string{"substance-use"}},
+		{name: "nothing", text: "zzzz qqqq", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ra, _ := m.read(Need{Text: tt.text})
+			if strings.Join(ra.Categories, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("read %q as %v, want %v", tt.text, ra.Categories, tt.want)
+			}
+			if ra.Urgent != tt.urgent {
+				t.Errorf("urgent %v, want %v", ra.Urgent, tt.urgent)
+			}
+			if tt.correction != "" {
+				found := false
+				for _, c := range ra.Corrections {
+					found = found || c == tt.correction
+				}
+				if !found {
+					t.Errorf("corrections %v, want one to %q", ra.Corrections, tt.correction)
+				}
+			}
+		})
+	}
+}
+
+// TestDetoxWidensToParent checks the fallback: DC has one detox service,
+// far away, so the need also takes in substance use treatment, with the
+// detox service still first.
+func TestDetoxWidensToParent(t *testing.T) {
+	snap, m := dc(t)
+	res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", "i need detox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Needs[0]
+	if len(n.ReadAs.Widened) != 1 || n.ReadAs.Widened[0] != "substance-use" {
+		t.Errorf("widened %v, want [substance-use]", n.ReadAs.Widened)
+	}
+	if len(n.Results) == 0 || !n.Results[0].Service.HasCategory("substance-use.detox") {
+		t.Fatalf("first result is not the detox service: %+v", n.Results)
+	}
+	for _, r := range n.Results[1:] {
+		if !r.Service.HasCategory("substance-use") {
+			t.Errorf("%s is not substance use treatment", r.Service.Key())
+		}
+	}
+}
+
+func TestSpanishReasons(t *testing.T) {
+	snap, m := dc(t)
+	res, err := m.Match(context.Background(), veteranProfile(t, snap, "es", "un lugar para dormir", "help with drinking"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bed := res.Needs[0]
+	if len(bed.Results) == 0 {
+		t.Fatal("no results")
+	}
+	first := bed.Results[0].Reasons
+	for _, want := range []Reason{
+		{ReasonCategory, "Albergue de emergencia"},
+		{ReasonDistance, "a 0.7 mi"},
+		{ReasonHoursUnknown, "Horario no indicado · llame antes"},
+		{ReasonServesGender, "Atiende a hombres"},
+		{ReasonInsuranceUnknown, "Seguro no indicado · pregunte"},
+		{ReasonWalkIn, "Puede ir sin cita"},
+	} {
+		if !hasReason(first, want.Code, want.Text) {
+			t.Errorf("first result lacks %v: %v", want, first)
+		}
+	}
+	texts := map[string]bool{}
+	for _, x := range bed.Excluded {
+		for _, r := range x.Reasons {
+			texts[r.Text] = true
+		}
+	}
+	for _, want := range []string{"Solo mujeres", "Solo de 18 a 24 años"} {
+		if !texts[want] {
+			t.Errorf("no exclusion says %q: %v", want, texts)
+		}
+	}
+	if !hasReason(res.Needs[1].Results[1].Reasons, ReasonServesVeterans, "Atiende a veteranos") &&
+		!hasReason(res.Needs[1].Results[0].Reasons, ReasonServesVeterans, "Atiende a veteranos") {
+		t.Errorf("no Spanish veterans reason among the first two: %v / %v", res.Needs[1].Results[0].Reasons, res.Needs[1].Results[1].Reasons)
+	}
+}
+
+// TestDeterministic checks that the same profile on the same data gives
+// byte-identical answers, and that a need's answer does not depend on the
+// other needs of the profile.
+func TestDeterministic(t *testing.T) {
+	snap, m := dc(t)
+	run := func(needs ...string) *Result {
+		res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", needs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	summary := func(n NeedResult) string {
+		type row struct {
+			Key     string
+			Score   float64
+			Reasons []Reason
+		}
+		var rows []row
+		for _, r := range n.Results {
+			rows = append(rows, row{r.Service.Key(), r.Score, r.Reasons})
+		}
+		for _, x := range n.Excluded {
+			rows = append(rows, row{x.Service.Key(), -1, x.Reasons})
+		}
+		return enc(rows)
+	}
+	a := run("comida", "a bed tonight", "mental health")
+	for i := 0; i < 5; i++ {
+		b := run("comida", "a bed tonight", "mental health")
+		for j := range a.Needs {
+			if summary(a.Needs[j]) != summary(b.Needs[j]) {
+				t.Fatalf("run %d need %d differs:\n%s\n%s", i, j, summary(a.Needs[j]), summary(b.Needs[j]))
+			}
+		}
+	}
+	alone := run("a bed tonight")
+	if summary(alone.Needs[0]) != summary(a.Needs[1]) {
+		t.Errorf("the bed need depends on the other needs")
+	}
+}
+
+func TestProfileErrors(t *testing.T) {
+	snap, m := dc(t)
+	base := func() Profile { return veteranProfile(t, snap, "en", "food") }
+	tests := []struct {
+		name  string
+		edit  func(*Profile)
+		field string
+	}{
+		{"no needs", func(p *Profile) { p.Needs = nil }, "needs"},
+		{"too many needs", func(p *Profile) { p.Needs = make([]Need, MaxNeeds+1) }, "needs"},
+		{"empty need", func(p *Profile) { p.Needs = []Need{{Text: "  "}} }, "needs.0"},
+		{"long need", func(p *Profile) { p.Needs = []Need{{Text: strings.Repeat("a", MaxNeedLen+1)}} }, "needs.0"},
+		{"unknown category", func(p *Profile) { p.Needs = []Need{{Categories: []string{"housing.castles"}}} }, "needs.0.categories"},
+		{"age", func(p *Profile) { p.Person.Age = ptr(131) }, "person.age"},
+		{"gender", func(p *Profile) { p.Person.Gender = "robot" }, "person.gender"},
+		{"insurance", func(p *Profile) { p.Person.Insurance = []string{"gold"} }, "person.insurance.0"},
+		{"uninsured with a plan", func(p *Profile) { p.Person.Insurance = []string{"none", "medicaid"} }, "person.insurance"},
+		{"language", func(p *Profile) { p.Person.Languages = []string{"spanish!"} }, "person.languages.0"},
+		{"circumstance", func(p *Profile) { p.Person.Circumstances = []string{"astronaut"} }, "person.circumstances.0"},
+		{"veteran contradiction", func(p *Profile) { p.Person.Veteran = ptr(false); p.Person.Circumstances = []string{"veterans"} }, "person.veteran"},
+		{"travel without place", func(p *Profile) { p.Place = nil; p.TravelMeters = 1000 }, "travel"},
+		{"negative travel", func(p *Profile) { p.TravelMeters = -1 }, "travel"},
+		{"limit", func(p *Profile) { p.Limit = MaxLimit + 1 }, "limit"},
+		{"excluded limit", func(p *Profile) { p.ExcludedLimit = -1 }, "excluded_limit"},
+		{"open now and at", func(p *Profile) { p.Constraints.OpenNow = true; p.Constraints.OpenAt = &dcNow }, "constraints.open_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base()
+			tt.edit(&p)
+			_, err := m.Match(context.Background(), p)
+			e := apperr.As(err)
+			if e == nil || e.Code != apperr.Invalid || e.Field != tt.field {
+				t.Errorf("got %v, want an invalid error on %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestNoPersonExcludesNobodyForWhoTheyAre(t *testing.T) {
+	snap, m := dc(t)
+	p := Profile{Needs: []Need{{Text: "shelter"}}, Place: place(t, snap, "20002"), Now: dcNow, Limit: 20}
+	res, err := m.Match(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Needs[0]
+	if n.ExcludedTotal != 0 {
+		t.Errorf("%d excluded without a person: %+v", n.ExcludedTotal, n.Excluded)
+	}
+	if len(n.Results) != n.Considered {
+		t.Errorf("%d results of %d considered", len(n.Results), n.Considered)
+	}
+}
