@@ -32,6 +32,9 @@ type ServeConfig struct {
 	LogFormat string
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// Watch reloads the data when its files change, for a data directory
+	// on disk (the embedded copy never changes).
+	Watch bool
 	// Web configures the pages (kiosk mode).
 	Web WebConfig
 
@@ -58,22 +61,23 @@ type Main struct {
 	Config ServeConfig
 	IO     IO
 
-	log   *slog.Logger
-	data  dataSource
-	store *snapshot.Store
-	api   *httpapi.Server
-	ln    net.Listener
-	srv   *http.Server
-	db    Store
+	log     *slog.Logger
+	data    dataSource
+	store   *snapshot.Store
+	watcher *snapshot.Watcher
+	api     *httpapi.Server
+	ln      net.Listener
+	srv     *http.Server
+	db      Store
 }
 
 // NewMain returns a Main with default configuration writing to io.
 func NewMain(io IO) *Main {
 	return &Main{IO: io, Config: ServeConfig{
 		Addr: "localhost:8080", DataDir: defaultDataDir, LogLevel: "info", LogFormat: "text",
-		ShutdownTimeout: 10 * time.Second,
-		Store:           StoreConfig{StateDir: defaultStateDir},
-		ReferralExpiry:  30 * 24 * time.Hour, MaintenanceEvery: time.Hour,
+		ShutdownTimeout: 10 * time.Second, Watch: true,
+		Store:          StoreConfig{StateDir: defaultStateDir},
+		ReferralExpiry: 30 * 24 * time.Hour, MaintenanceEvery: time.Hour,
 		LinkTTL: referral.DefaultLinkTTL, SessionMaxAge: 12 * time.Hour, SessionIdle: 30 * time.Minute,
 	}}
 }
@@ -88,6 +92,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.Var(durationValue{&c.ShutdownTimeout}, "shutdown-timeout", "how long a graceful stop waits for requests in flight")
+	fs.BoolVar(&c.Watch, "watch", c.Watch, "reload the data when files in the data directory change (SIGHUP and POST /api/v1/admin/reload always do)")
 	c.Web.flags(fs)
 	c.Store.storeFlags(fs)
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, e.g. https://trellis.example.org, that agency links start with (default: the address each request came to)")
@@ -158,6 +163,18 @@ func (m *Main) Open(ctx context.Context) error {
 	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
 		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
 		"documents", snap.Index.DocCount(), "took", snap.BuildTime.Round(time.Millisecond))
+	var reload func(context.Context) (*snapshot.Snapshot, error)
+	if src.Dir != "" {
+		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request") }
+		if m.Config.Watch {
+			// Without a watcher the server still reloads on SIGHUP and
+			// admin requests, so a watcher that cannot start is no reason
+			// not to serve.
+			if m.watcher, err = snapshot.NewWatcher(src.Dir, 0, m.log); err != nil {
+				m.log.Warn("not watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
+			}
+		}
+	}
 
 	db, err := openStore(ctx, m.Config.Store)
 	if err != nil {
@@ -166,7 +183,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.db = db
 	m.log.Info("referral store open", "store", m.Config.Store.Label())
 
-	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version,
+	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version, Reload: reload,
 		Accounts: db, Referrals: db, BaseURL: m.Config.BaseURL, LinkTTL: m.Config.LinkTTL,
 		Sessions: auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle}})
 	if err := m.openWeb(m.Config.BaseURL); err != nil {
@@ -208,8 +225,9 @@ func (m *Main) URL() string {
 // Store returns the snapshot store (for tests and reload triggers).
 func (m *Main) Store() *snapshot.Store { return m.store }
 
-// Run serves until ctx ends, reloading the data on SIGHUP, then stops
-// gracefully. It returns an error if serving fails.
+// Run serves until ctx ends, reloading the data on SIGHUP and (with
+// Config.Watch) when its files change, then stops gracefully. It returns
+// an error if serving fails.
 func (m *Main) Run(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -221,6 +239,20 @@ func (m *Main) Run(ctx context.Context) error {
 	maintained := make(chan struct{})
 	go func() { defer close(maintained); m.maintain(mctx) }()
 	defer func() { stopMaintenance(); <-maintained }()
+	if w := m.watcher; w != nil {
+		wctx, stopWatching := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			err := w.Run(wctx, func(ctx context.Context) { _, _ = m.reload(ctx, "file change") })
+			if err != nil {
+				m.log.Error("stopped watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
+			}
+		}()
+		defer func() { stopWatching(); <-watched }()
+		m.watcher = nil // Run closes it
+		m.log.Info("watching the data directory for changes", "data", m.data.Label())
+	}
 	m.log.Info("serving", "url", m.URL())
 	for {
 		select {
@@ -230,16 +262,18 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("serve: %w", err)
 		case <-hup:
-			m.reload(ctx, "SIGHUP")
+			_, _ = m.reload(ctx, "SIGHUP")
 		case <-ctx.Done():
 			return m.shutdown()
 		}
 	}
 }
 
-// reload rebuilds the snapshot and logs the outcome; a failure leaves the
-// old snapshot serving.
-func (m *Main) reload(ctx context.Context, why string) {
+// reload rebuilds the snapshot, logs the outcome and returns what
+// snapshot.Store.Reload returns; a failure leaves the old snapshot
+// serving.
+func (m *Main) reload(ctx context.Context, why string) (*snapshot.Snapshot, error) {
+	before := m.store.Current()
 	snap, err := m.store.Reload(ctx)
 	switch {
 	case errors.Is(err, snapshot.ErrDataInvalid):
@@ -247,9 +281,13 @@ func (m *Main) reload(ctx context.Context, why string) {
 		m.log.Warn("reload refused: the data has errors; the previous snapshot keeps serving", "trigger", why, "errors", len(st.Errors), "first", st.Errors[0])
 	case err != nil:
 		m.log.Error("reload failed; the previous snapshot keeps serving", "trigger", why, "err", err)
+	case snap == before:
+		m.log.Info("data unchanged", "trigger", why, "revision", snap.Revision)
 	default:
-		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount())
+		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount(),
+			"took", snap.BuildTime.Round(time.Millisecond))
 	}
+	return snap, err
 }
 
 func (m *Main) shutdown() error {
@@ -278,7 +316,10 @@ func (m *Main) Close() error {
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
 	}
-	m.srv, m.ln, m.db = nil, nil, nil
+	if m.watcher != nil {
+		errs = append(errs, m.watcher.Close())
+	}
+	m.srv, m.ln, m.db, m.watcher = nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 
