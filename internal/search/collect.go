@@ -2,9 +2,9 @@ package search
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"math/bits"
-	"strconv"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -90,15 +90,19 @@ func (ix *Index) docOf(dm *bsearch.DocumentMatch) *docRef {
 	return nil
 }
 
+// rankKey returns the sort key of rank r: a substring of rankKeys, whose
+// byte order is rank order.
+func (ix *Index) rankKey(r uint32) string { return ix.rankKeys[4*r : 4*r+4] }
+
 // rankSort orders hits by service key, then location id (docRef.rank).
 type rankSort struct{ ix *Index }
 
 func (s *rankSort) UpdateVisitor(string, []byte) {}
 func (s *rankSort) Value(dm *bsearch.DocumentMatch) string {
-	if d := s.ix.docOf(dm); d != nil {
-		return d.rank
+	if h := s.ix.hotOf(dm); h != nil {
+		return s.ix.rankKey(h.rank)
 	}
-	return "~"
+	return "\xff\xff\xff\xff\xff"
 }
 func (s *rankSort) DecodeValue(v string) string      { return v }
 func (s *rankSort) Descending() bool                 { return false }
@@ -130,16 +134,13 @@ type distanceSort struct {
 }
 
 // distanceKey encodes a distance so that byte order is numeric order: the
-// bits of a non-negative float64 in fixed-width hex; "~" (after every hex
-// digit) when there is no distance.
+// bits of a non-negative float64, big-endian; after every distance when
+// there is none.
 func distanceKey(m float64, ok bool) string {
 	if !ok || math.IsNaN(m) {
-		return "~"
+		return "\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 	}
-	b := strconv.FormatUint(math.Float64bits(math.Abs(m)), 16)
-	const width = 16
-	if len(b) < width {
-		b = "0000000000000000"[:width-len(b)] + b
-	}
-	return b
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], math.Float64bits(math.Abs(m)))
+	return string(b[:])
 }

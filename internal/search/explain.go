@@ -39,10 +39,7 @@ func (ix *Index) explain(d *docRef, q *Query, units []unit) ([]string, []Match) 
 		if len(units) == 0 {
 			break
 		}
-		fields[i].terms = map[string]bool{}
-		for _, t := range ix.text.analyze(fields[i].text) {
-			fields[i].terms[t] = true
-		}
+		fields[i].terms = ix.text.quickTerms(fields[i].text)
 	}
 	for _, u := range units {
 		if len(u.Categories) > 0 {

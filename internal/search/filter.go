@@ -256,6 +256,10 @@ func (f *Filter) filterQueries() (must, mustNot []query.Query) {
 		must = append(must, anyOf(term(flagWheel, wheelYes), term(flagWheel, wheelNA)))
 	}
 	if f.Place != nil && f.RadiusMeters > 0 {
+		// A document without a point is in reach when its area covers
+		// the place.
+		pointless := bleve.NewConjunctionQuery(term(flagNoGeo, valTrue), mightCover(f.Place))
+		pointless.SetBoost(0)
 		if cells, ok := circleCells(f.Place.Point, f.RadiusMeters); ok {
 			qs := make([]query.Query, 0, len(cells)+1)
 			for _, c := range cells {
@@ -264,9 +268,12 @@ func (f *Filter) filterQueries() (must, mustNot []query.Query) {
 				t.SetBoost(0)
 				qs = append(qs, t)
 			}
-			qs = append(qs, term(flagNoGeo, valTrue))
+			qs = append(qs, pointless)
 			must = append(must, anyOf(qs...))
 		}
+	}
+	if f.InArea && f.Place != nil {
+		must = append(must, mightCover(f.Place))
 	}
 	return must, mustNot
 }

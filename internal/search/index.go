@@ -23,6 +23,7 @@ package search
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -70,6 +71,8 @@ type Index struct {
 	// catIDs are the taxonomy's categories; docRef.cats index into it.
 	catIDs  []string
 	mapping *mapping.IndexMappingImpl
+	// rankKeys are the documents' sort keys by rank (see rankKey).
+	rankKeys string
 }
 
 // docRef is what a bleve document stands for.
@@ -84,9 +87,9 @@ type docRef struct {
 	// cats are the document's categories and their parents, as indexes
 	// into Index.catIDs.
 	cats []uint16
-	// rank orders documents by service key, then location id: a
-	// fixed-width string, compared as bytes.
-	rank string
+	// rank is the document's position in service key, then location id,
+	// order.
+	rank uint32
 }
 
 // hotDoc is the per-match record of a document (see Index.hot).
@@ -99,6 +102,7 @@ type hotDoc struct {
 	cats uint64
 	// ord indexes Index.docs; -1 for a synonym definition.
 	ord      int32
+	rank     uint32
 	hasPoint bool
 }
 
@@ -185,9 +189,14 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.
 		keys[i] = sortKey(ix.docs[i].svc, ix.docs[i].loc)
 	}
 	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
+	// rankKeys holds every rank as 4 big-endian bytes, so that a rank's
+	// sort key is a substring: no allocation per match.
+	rk := make([]byte, 4*len(order))
 	for r, i := range order {
-		ix.docs[i].rank = fmt.Sprintf("%08x", r)
+		ix.docs[i].rank = uint32(r)
+		binary.BigEndian.PutUint32(rk[4*r:], uint32(r))
 	}
+	ix.rankKeys = string(rk)
 
 	b := ix.bi.NewBatch()
 	for i, group := range ix.text.synonymGroups() {
@@ -271,6 +280,7 @@ func (d *docRef) fields() map[string]interface{} {
 		}
 	}
 	add(flagApply, s.Apply...)
+	flags = append(flags, areaFlags(s)...)
 	doc := map[string]interface{}{
 		fName: joinText(s.Name, s.AlternateName),
 		fText: joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description),
@@ -330,7 +340,7 @@ func (ix *Index) loadOrdinals() error {
 	}
 	for i, n := range nums {
 		d := &ix.docs[i]
-		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i)}
+		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i), rank: d.rank}
 		for _, c := range d.cats {
 			if c < 64 {
 				h.cats |= 1 << c

@@ -139,8 +139,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		tf.IncludeInAll = false
 		tf.DocValues = false
 		tf.Store = false
-		// Term vectors stay on: phrase queries need positions.
-		tf.IncludeTermVectors = true
+		// No positions: no query needs them (see unitQuery).
+		tf.IncludeTermVectors = false
 		if f.synonyms {
 			tf.SynonymSource = synonymSource
 		}

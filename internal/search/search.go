@@ -343,7 +343,7 @@ func (ix *Index) textQuery(units []unit, relaxed bool) query.Query {
 	return bleve.NewConjunctionQuery(qs...)
 }
 
-// nameBoost weighs a phrase found in a service's name.
+// nameBoost weighs a phrase's words found in a service's name.
 const nameBoost = 3.0
 
 // categoryBoost weighs a match of a category's labels or synonyms: a
@@ -367,18 +367,25 @@ func catQuery(id string, boost float64) query.Query {
 // field, weighted by field, each term also matching its synonyms through
 // bleve's synonym source, and matches the documents of every category
 // whose labels or synonyms hold it. A phrase matches its categories'
-// documents, or a name holding the phrase (phrase queries over the longer
-// fields cost more than they find).
+// documents, or a name holding all its words (names are short: the words'
+// order is not checked, so the index keeps no positions).
 func (ix *Index) unitQuery(u unit) query.Query {
 	var qs []query.Query
 	if len(u.Categories) > 0 {
 		for _, c := range u.Categories {
 			qs = append(qs, catQuery(c, categoryBoost(c)))
 		}
-		mp := bleve.NewMatchPhraseQuery(u.Raw)
-		mp.SetField(fName)
-		mp.SetBoost(nameBoost)
-		qs = append(qs, mp)
+		if len(u.Terms) > 0 {
+			ws := make([]query.Query, len(u.Terms))
+			for i, w := range u.Terms {
+				t := bleve.NewTermQuery(w.Term)
+				t.SetField(fName)
+				ws[i] = t
+			}
+			c := bleve.NewConjunctionQuery(ws...)
+			c.SetBoost(nameBoost)
+			qs = append(qs, c)
+		}
 	} else {
 		for _, w := range u.Terms {
 			for _, f := range textFields {

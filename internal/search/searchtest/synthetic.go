@@ -17,71 +17,73 @@ type City struct {
 	Lat, Lon         float64
 	// Weight is the city's relative share of locations.
 	Weight int
+	// CountyFIPS is the county (or county equivalent) holding the ZIP.
+	CountyFIPS string
 }
 
 // Cities are real US cities with a downtown ZIP code and its approximate
 // centroid. Washington, DC comes first.
 var Cities = []City{
-	{"Washington", "DC", "20001", 38.9101, -77.0147, 6},
-	{"New York", "NY", "10001", 40.7506, -73.9972, 10},
-	{"Los Angeles", "CA", "90012", 34.0614, -118.2385, 9},
-	{"Chicago", "IL", "60601", 41.8858, -87.6181, 7},
-	{"Houston", "TX", "77002", 29.7563, -95.3650, 6},
-	{"Phoenix", "AZ", "85004", 33.4516, -112.0684, 4},
-	{"Philadelphia", "PA", "19107", 39.9509, -75.1585, 5},
-	{"San Antonio", "TX", "78205", 29.4241, -98.4936, 3},
-	{"San Diego", "CA", "92101", 32.7194, -117.1628, 3},
-	{"Dallas", "TX", "75201", 32.7876, -96.7994, 4},
-	{"Austin", "TX", "78701", 30.2711, -97.7437, 3},
-	{"Jacksonville", "FL", "32202", 30.3297, -81.6594, 2},
-	{"Columbus", "OH", "43215", 39.9653, -83.0124, 2},
-	{"Charlotte", "NC", "28202", 35.2280, -80.8431, 2},
-	{"Indianapolis", "IN", "46204", 39.7714, -86.1566, 2},
-	{"San Francisco", "CA", "94103", 37.7725, -122.4091, 4},
-	{"Seattle", "WA", "98101", 47.6114, -122.3305, 4},
-	{"Denver", "CO", "80202", 39.7525, -104.9995, 3},
-	{"Nashville", "TN", "37203", 36.1498, -86.7906, 2},
-	{"Oklahoma City", "OK", "73102", 35.4715, -97.5190, 2},
-	{"El Paso", "TX", "79901", 31.7587, -106.4869, 1},
-	{"Boston", "MA", "02108", 42.3576, -71.0649, 4},
-	{"Portland", "OR", "97204", 45.5184, -122.6748, 3},
-	{"Las Vegas", "NV", "89101", 36.1727, -115.1223, 2},
-	{"Detroit", "MI", "48226", 42.3317, -83.0480, 3},
-	{"Memphis", "TN", "38103", 35.1463, -90.0520, 2},
-	{"Louisville", "KY", "40202", 38.2533, -85.7530, 2},
-	{"Baltimore", "MD", "21201", 39.2946, -76.6252, 3},
-	{"Milwaukee", "WI", "53202", 43.0450, -87.8991, 2},
-	{"Albuquerque", "NM", "87102", 35.0819, -106.6470, 1},
-	{"Tucson", "AZ", "85701", 32.2170, -110.9710, 1},
-	{"Fresno", "CA", "93721", 36.7330, -119.7840, 1},
-	{"Sacramento", "CA", "95814", 38.5804, -121.4944, 2},
-	{"Kansas City", "MO", "64106", 39.1048, -94.5706, 2},
-	{"Atlanta", "GA", "30303", 33.7528, -84.3915, 4},
-	{"Miami", "FL", "33130", 25.7673, -80.2051, 3},
-	{"Raleigh", "NC", "27601", 35.7736, -78.6339, 2},
-	{"Omaha", "NE", "68102", 41.2622, -95.9338, 1},
-	{"Minneapolis", "MN", "55401", 44.9849, -93.2698, 3},
-	{"Tulsa", "OK", "74103", 36.1557, -95.9922, 1},
-	{"Cleveland", "OH", "44113", 41.4846, -81.6948, 2},
-	{"New Orleans", "LA", "70112", 29.9574, -90.0767, 2},
-	{"Pittsburgh", "PA", "15222", 40.4476, -79.9917, 2},
-	{"St. Louis", "MO", "63101", 38.6314, -90.1922, 2},
-	{"Cincinnati", "OH", "45202", 39.1077, -84.5021, 2},
-	{"Salt Lake City", "UT", "84111", 40.7563, -111.8846, 2},
-	{"Birmingham", "AL", "35203", 33.5186, -86.8104, 1},
-	{"Richmond", "VA", "23219", 37.5407, -77.4360, 1},
-	{"Buffalo", "NY", "14202", 42.8864, -78.8784, 1},
-	{"Hartford", "CT", "06103", 41.7670, -72.6770, 1},
-	{"Providence", "RI", "02903", 41.8193, -71.4101, 1},
-	{"Boise", "ID", "83702", 43.6322, -116.2032, 1},
-	{"Anchorage", "AK", "99501", 61.2176, -149.8631, 1},
-	{"Honolulu", "HI", "96813", 21.3119, -157.8583, 1},
-	{"Billings", "MT", "59101", 45.7745, -108.5007, 1},
-	{"Fargo", "ND", "58102", 46.9214, -96.8300, 1},
-	{"Little Rock", "AR", "72201", 34.7465, -92.2896, 1},
-	{"Jackson", "MS", "39201", 32.2988, -90.1848, 1},
-	{"Charleston", "WV", "25301", 38.3498, -81.6326, 1},
-	{"Burlington", "VT", "05401", 44.4759, -73.2121, 1},
+	{"Washington", "DC", "20001", 38.9101, -77.0147, 6, "11001"},
+	{"New York", "NY", "10001", 40.7506, -73.9972, 10, "36061"},
+	{"Los Angeles", "CA", "90012", 34.0614, -118.2385, 9, "06037"},
+	{"Chicago", "IL", "60601", 41.8858, -87.6181, 7, "17031"},
+	{"Houston", "TX", "77002", 29.7563, -95.3650, 6, "48201"},
+	{"Phoenix", "AZ", "85004", 33.4516, -112.0684, 4, "04013"},
+	{"Philadelphia", "PA", "19107", 39.9509, -75.1585, 5, "42101"},
+	{"San Antonio", "TX", "78205", 29.4241, -98.4936, 3, "48029"},
+	{"San Diego", "CA", "92101", 32.7194, -117.1628, 3, "06073"},
+	{"Dallas", "TX", "75201", 32.7876, -96.7994, 4, "48113"},
+	{"Austin", "TX", "78701", 30.2711, -97.7437, 3, "48453"},
+	{"Jacksonville", "FL", "32202", 30.3297, -81.6594, 2, "12031"},
+	{"Columbus", "OH", "43215", 39.9653, -83.0124, 2, "39049"},
+	{"Charlotte", "NC", "28202", 35.2280, -80.8431, 2, "37119"},
+	{"Indianapolis", "IN", "46204", 39.7714, -86.1566, 2, "18097"},
+	{"San Francisco", "CA", "94103", 37.7725, -122.4091, 4, "06075"},
+	{"Seattle", "WA", "98101", 47.6114, -122.3305, 4, "53033"},
+	{"Denver", "CO", "80202", 39.7525, -104.9995, 3, "08031"},
+	{"Nashville", "TN", "37203", 36.1498, -86.7906, 2, "47037"},
+	{"Oklahoma City", "OK", "73102", 35.4715, -97.5190, 2, "40109"},
+	{"El Paso", "TX", "79901", 31.7587, -106.4869, 1, "48141"},
+	{"Boston", "MA", "02108", 42.3576, -71.0649, 4, "25025"},
+	{"Portland", "OR", "97204", 45.5184, -122.6748, 3, "41051"},
+	{"Las Vegas", "NV", "89101", 36.1727, -115.1223, 2, "32003"},
+	{"Detroit", "MI", "48226", 42.3317, -83.0480, 3, "26163"},
+	{"Memphis", "TN", "38103", 35.1463, -90.0520, 2, "47157"},
+	{"Louisville", "KY", "40202", 38.2533, -85.7530, 2, "21111"},
+	{"Baltimore", "MD", "21201", 39.2946, -76.6252, 3, "24510"},
+	{"Milwaukee", "WI", "53202", 43.0450, -87.8991, 2, "55079"},
+	{"Albuquerque", "NM", "87102", 35.0819, -106.6470, 1, "35001"},
+	{"Tucson", "AZ", "85701", 32.2170, -110.9710, 1, "04019"},
+	{"Fresno", "CA", "93721", 36.7330, -119.7840, 1, "06019"},
+	{"Sacramento", "CA", "95814", 38.5804, -121.4944, 2, "06067"},
+	{"Kansas City", "MO", "64106", 39.1048, -94.5706, 2, "29095"},
+	{"Atlanta", "GA", "30303", 33.7528, -84.3915, 4, "13121"},
+	{"Miami", "FL", "33130", 25.7673, -80.2051, 3, "12086"},
+	{"Raleigh", "NC", "27601", 35.7736, -78.6339, 2, "37183"},
+	{"Omaha", "NE", "68102", 41.2622, -95.9338, 1, "31055"},
+	{"Minneapolis", "MN", "55401", 44.9849, -93.2698, 3, "27053"},
+	{"Tulsa", "OK", "74103", 36.1557, -95.9922, 1, "40143"},
+	{"Cleveland", "OH", "44113", 41.4846, -81.6948, 2, "39035"},
+	{"New Orleans", "LA", "70112", 29.9574, -90.0767, 2, "22071"},
+	{"Pittsburgh", "PA", "15222", 40.4476, -79.9917, 2, "42003"},
+	{"St. Louis", "MO", "63101", 38.6314, -90.1922, 2, "29510"},
+	{"Cincinnati", "OH", "45202", 39.1077, -84.5021, 2, "39061"},
+	{"Salt Lake City", "UT", "84111", 40.7563, -111.8846, 2, "49035"},
+	{"Birmingham", "AL", "35203", 33.5186, -86.8104, 1, "01073"},
+	{"Richmond", "VA", "23219", 37.5407, -77.4360, 1, "51760"},
+	{"Buffalo", "NY", "14202", 42.8864, -78.8784, 1, "36029"},
+	{"Hartford", "CT", "06103", 41.7670, -72.6770, 1, "09003"},
+	{"Providence", "RI", "02903", 41.8193, -71.4101, 1, "44007"},
+	{"Boise", "ID", "83702", 43.6322, -116.2032, 1, "16001"},
+	{"Anchorage", "AK", "99501", 61.2176, -149.8631, 1, "02020"},
+	{"Honolulu", "HI", "96813", 21.3119, -157.8583, 1, "15003"},
+	{"Billings", "MT", "59101", 45.7745, -108.5007, 1, "30111"},
+	{"Fargo", "ND", "58102", 46.9214, -96.8300, 1, "38017"},
+	{"Little Rock", "AR", "72201", 34.7465, -92.2896, 1, "05119"},
+	{"Jackson", "MS", "39201", 32.2988, -90.1848, 1, "28049"},
+	{"Charleston", "WV", "25301", 38.3498, -81.6326, 1, "54039"},
+	{"Burlington", "VT", "05401", 44.4759, -73.2121, 1, "50007"},
 }
 
 // nouns are service-name nouns by category; a category without an entry
@@ -190,9 +192,9 @@ var (
 // to three locations, points scattered around Cities (a few across the
 // country), names and descriptions from word lists and the taxonomy's
 // descriptions, and varied eligibility, hours, languages, costs,
-// insurance, apply methods, statuses and service areas. About 2% of the
-// services have no location; a domestic-violence location is often
-// confidential. It returns an error only if the catalog cannot be built.
+// insurance, apply methods, statuses and service areas (radius, county,
+// ZIP, state, polygon). About 2% of the services have no location; a
+// domestic-violence location is often confidential. It returns an error only if the catalog cannot be built.
 func Synthetic(tax *directory.Taxonomy, n int, seed int64) (*directory.Catalog, error) {
 	r := rand.New(rand.NewSource(seed))
 	cats := tax.All()
@@ -347,7 +349,29 @@ func service(r *rand.Rand, cats []*directory.Category, o *directory.Organization
 				s.Locations = append(s.Locations, l)
 			}
 		}
-	} else {
+	}
+	county := directory.County{FIPS: city.CountyFIPS, Name: city.Name, State: city.State}
+	switch k := r.Intn(100); {
+	case k < 10:
+		s.Area = &directory.ServiceArea{RadiusMeters: float64(5+r.Intn(30)) * 1609.344}
+	case k < 18:
+		s.Area = &directory.ServiceArea{Counties: []directory.County{county}}
+	case k < 20:
+		// A county the listing names without a resolved code.
+		s.Area = &directory.ServiceArea{Counties: []directory.County{{Name: city.Name, State: city.State}}}
+	case k < 24:
+		s.Area = &directory.ServiceArea{ZIPs: []string{city.ZIP}}
+	case k < 27:
+		s.Area = &directory.ServiceArea{States: []string{city.State}}
+	case k < 28:
+		d := 0.1 + r.Float64()*0.2
+		s.Area = &directory.ServiceArea{Polygon: orb.MultiPolygon{{{
+			{city.Lon - d, city.Lat - d}, {city.Lon + d, city.Lat - d}, {city.Lon + d, city.Lat + d},
+			{city.Lon - d, city.Lat + d}, {city.Lon - d, city.Lat - d},
+		}}}}
+	}
+	if len(s.Locations) == 0 && (s.Area == nil || s.Area.RadiusMeters > 0) {
+		// A phone or online service serves a region.
 		s.Area = &directory.ServiceArea{States: []string{city.State}}
 	}
 	if c.ID == "crisis.domestic-violence" {
@@ -356,9 +380,6 @@ func service(r *rand.Rand, cats []*directory.Category, o *directory.Organization
 				l.Confidential = true
 			}
 		}
-	}
-	if s.Area == nil && r.Intn(10) == 0 {
-		s.Area = &directory.ServiceArea{RadiusMeters: float64(5+r.Intn(30)) * 1609.344}
 	}
 	eligibility(r, s)
 	switch k := r.Intn(20); {
