@@ -52,6 +52,8 @@ func commands() map[string]command {
 		"fmt":      {"rewrite listing files in canonical form, keeping comments (--check lists the others)", runFmt},
 		"stale":    {"list services by last verification, oldest first, with who verified them", runStale},
 		"import":   {"import an Open Referral HSDS 3.0 package into listing files", runImport},
+		"export":   {"export the directory as Open Referral HSDS 3.0 (NDJSON and tabular)", runExport},
+		"report":   {"print a report: unmet-needs (searches that found nothing, by category and area)", runReport},
 		"version":  {"print the version", runVersion},
 		"user":     {"add and list accounts, issue API tokens", runUser},
 		"purge":    {"delete closed referrals past the retention period", runPurge},

@@ -15,6 +15,7 @@ import (
 
 	"trellis/internal/auth"
 	"trellis/internal/httpapi"
+	"trellis/internal/needs"
 	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 )
@@ -69,6 +70,8 @@ type Main struct {
 	ln      net.Listener
 	srv     *http.Server
 	db      Store
+	// needs counts searches for the unmet-needs report into db.
+	needs *needs.Async
 }
 
 // NewMain returns a Main with default configuration writing to io.
@@ -183,9 +186,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.db = db
 	m.log.Info("referral store open", "store", m.Config.Store.Label())
 
+	m.needs = needs.NewAsync(db, needs.AsyncOptions{Logger: m.log})
+
 	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version, Reload: reload,
 		Accounts: db, Referrals: db, BaseURL: m.Config.BaseURL, LinkTTL: m.Config.LinkTTL,
-		Sessions: auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle}})
+		Sessions:     auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle},
+		NeedRecorder: m.needs, NeedStore: db})
 	if err := m.openWeb(m.Config.BaseURL); err != nil {
 		return err
 	}
@@ -312,6 +318,13 @@ func (m *Main) Close() error {
 		if snap := m.store.Current(); snap != nil {
 			errs = append(errs, snap.Index.Close())
 		}
+	}
+	if m.needs != nil {
+		// The counts still queued are written before the store closes.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.needs.Close(ctx))
+		cancel()
+		m.needs = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

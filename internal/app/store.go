@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"trellis/internal/auth"
+	"trellis/internal/needs"
 	"trellis/internal/postgres"
 	"trellis/internal/referral"
 	"trellis/internal/sqlite"
@@ -16,6 +17,7 @@ import (
 type Store interface {
 	referral.Store
 	auth.Store
+	needs.Store
 	Close() error
 }
 

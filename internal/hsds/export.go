@@ -97,6 +97,8 @@ type Dataset struct {
 	salOf map[[2]string]*ServiceAtLocation
 	// svcOrg maps HSDS service ids to their organization's full record.
 	svcOrg map[string]*Organization
+	// orgSvcs lists each organization's services by its HSDS id.
+	orgSvcs map[string][]*Service
 }
 
 // Organization returns the organization with HSDS id id, or nil.
@@ -115,6 +117,10 @@ func (d *Dataset) ServiceKey(id string) string { return d.keyOf[id] }
 // OrganizationOf returns the full organization of the service with HSDS
 // id id, or nil.
 func (d *Dataset) OrganizationOf(id string) *Organization { return d.svcOrg[id] }
+
+// ServicesOf returns the services of the organization with HSDS id id, in
+// catalog order.
+func (d *Dataset) ServicesOf(id string) []*Service { return d.orgSvcs[id] }
 
 // ServiceAtLocation returns the service_at_location with HSDS id id, or
 // nil.
@@ -171,7 +177,7 @@ func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
 		orgByID: map[string]*Organization{}, svcByID: map[string]*Service{}, salByID: map[string]*ServiceAtLocation{},
 		termByID: map[string]*TaxonomyTerm{}, taxByID: map[string]*Taxonomy{}, keyOf: map[string]string{},
 		svcOf: map[string]*Service{}, termCat: map[string]*TaxonomyTerm{}, salOf: map[[2]string]*ServiceAtLocation{},
-		svcOrg: map[string]*Organization{},
+		svcOrg: map[string]*Organization{}, orgSvcs: map[string][]*Service{},
 	}
 	x := &exporter{cat: cat, ds: ds, used: map[string]bool{}, locOf: map[*directory.Location]*Location{},
 		facts: map[string]*TaxonomyTerm{}}
@@ -397,6 +403,7 @@ func (x *exporter) service(s *directory.Service, org *Organization) error {
 	ds.keyOf[id] = key
 	ds.svcOf[key] = svc
 	ds.svcOrg[id] = org
+	ds.orgSvcs[org.ID] = append(ds.orgSvcs[org.ID], svc)
 	return nil
 }
 

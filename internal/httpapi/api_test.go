@@ -511,7 +511,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	api := httpapi.New(httpapi.Options{})
 	var routed []string
 	for _, r := range api.Echo().Routes() {
-		if r.Method == "echo_route_not_found" {
+		// The /hsds/ routes have their own document, /hsds/openapi.json,
+		// which TestHSDSOpenAPIMatchesRoutes checks.
+		if r.Method == "echo_route_not_found" || strings.HasPrefix(r.Path, "/hsds/") {
 			continue
 		}
 		p := r.Path

@@ -253,6 +253,7 @@ func (s *Server) match(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.recordMatch(c.Request().Context(), snap, s.SearchChannel(c), p.Place, res)
 	v := present.Viewer{Catalog: snap.Catalog, Lang: p.Lang, Now: p.Now, Unit: p.Unit}
 	out := matchResponse{Needs: make([]needView, 0, len(res.Needs)), Time: p.Now, Lang: p.Lang,
 		Notice: snap.Catalog.Info.Notice, Credits: snap.Catalog.Info.Attribution}

@@ -90,6 +90,21 @@ func walkTable(e *env, aRef string) map[string][]variant {
 		"GET /api/v1/followups":                  {{"", fixed("/api/v1/followups"), refer(200)}},
 		"GET /api/v1/reports/referrals":          {{"", fixed("/api/v1/reports/referrals"), answers{401, 403, 403, 200, 200}}},
 		"GET /api/v1/reports/stale":              {{"", fixed("/api/v1/reports/stale"), answers{401, 403, 403, 200, 200}}},
+		// This env counts no searches: no store for the counts.
+		"GET /api/v1/reports/unmet-needs": {{"", fixed("/api/v1/reports/unmet-needs"), answers{401, 403, 403, 503, 503}}},
+		// The HSDS API is public.
+		"GET /hsds/":                         {{"", fixed("/hsds/"), all(200)}},
+		"GET /hsds/openapi.json":             {{"", fixed("/hsds/openapi.json"), all(200)}},
+		"GET /hsds/services":                 {{"", fixed("/hsds/services"), all(200)}},
+		"GET /hsds/services/:id":             hsdsByID("/hsds/services"),
+		"GET /hsds/organizations":            {{"", fixed("/hsds/organizations"), all(200)}},
+		"GET /hsds/organizations/:id":        hsdsByID("/hsds/organizations"),
+		"GET /hsds/service_at_locations":     {{"", fixed("/hsds/service_at_locations"), all(200)}},
+		"GET /hsds/service_at_locations/:id": hsdsByID("/hsds/service_at_locations"),
+		"GET /hsds/taxonomies":               {{"", fixed("/hsds/taxonomies"), all(200)}},
+		"GET /hsds/taxonomies/:id":           hsdsByID("/hsds/taxonomies"),
+		"GET /hsds/taxonomy_terms":           {{"", fixed("/hsds/taxonomy_terms"), all(200)}},
+		"GET /hsds/taxonomy_terms/:id":       hsdsByID("/hsds/taxonomy_terms"),
 		// This env has no reload function: a server on the embedded data.
 		"POST /api/v1/admin/reload": {{"", fixed("/api/v1/admin/reload"), answers{401, 403, 403, 503, 503}}},
 		"GET /metrics":              {{"", fixed("/metrics"), all(200)}},

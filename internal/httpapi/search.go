@@ -153,6 +153,7 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.RecordSearch(c.Request().Context(), snap, s.SearchChannel(c), q, res)
 	s.CountSearch(filtered(q.Filter), res.Total == 0)
 	unit := "mi"
 	if c.QueryParam("units") == "km" {

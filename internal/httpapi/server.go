@@ -18,6 +18,7 @@ import (
 
 	"trellis/internal/apperr"
 	"trellis/internal/auth"
+	"trellis/internal/needs"
 	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 )
@@ -70,6 +71,12 @@ type Options struct {
 	// SignInBurst; 0 means 1 a second and a burst of 20.
 	SignInRate  float64
 	SignInBurst int
+
+	// NeedRecorder counts searches for the unmet-needs report (an
+	// asynchronous needs.Async); nil counts nothing.
+	NeedRecorder needs.Recorder
+	// NeedStore answers GET /api/v1/reports/unmet-needs; nil answers 503.
+	NeedStore needs.Store
 }
 
 // Server is the HTTP API. Create it with New; other packages (the web
@@ -97,6 +104,9 @@ type Server struct {
 	baseURL    string
 	agencyPath string
 	signIn     echo.MiddlewareFunc
+
+	needs     needsState
+	hsdsCache hsdsState
 }
 
 // maxBody bounds request bodies; no Trellis request needs more.
@@ -116,6 +126,7 @@ func New(opt Options) *Server {
 	s := &Server{e: echo.New(), log: opt.Logger, snaps: opt.Snapshots, now: opt.Now, version: opt.Version,
 		reload: opt.Reload, metrics: newMetrics(opt.Snapshots, opt.Now)}
 	s.initAccounts(opt)
+	s.initNeeds(opt)
 	e := s.e
 	e.HideBanner = true
 	e.HidePort = true
@@ -157,6 +168,8 @@ func (s *Server) routes() {
 	s.accountRoutes(v1)
 	s.referralRoutes(v1)
 	s.agencyRoutes(v1)
+	s.needsRoutes(v1)
+	s.hsdsRoutes()
 	s.adminRoutes(v1)
 }
 

@@ -5,13 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"slices"
 	"sync"
 	"testing"
 	"time"
-
-	"trellis/internal/listings"
 )
 
 func TestArea(t *testing.T) {
@@ -50,32 +46,6 @@ func TestNeedCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.n.Check(); (err == nil) != tt.ok {
 				t.Errorf("Check(%+v) = %v, want ok %v", tt.n, err, tt.ok)
-			}
-		})
-	}
-}
-
-func TestCategorizer(t *testing.T) {
-	cat, errs, err := listings.Load(os.DirFS("../../data"), listings.Options{})
-	if err != nil || len(errs) > 0 {
-		t.Fatalf("load data: %v %v", err, errs)
-	}
-	c := NewCategorizer(cat.Taxonomy)
-	tests := []struct {
-		text string
-		want []string
-	}{
-		{"emergency shelter tonight", []string{"housing.emergency-shelter"}},
-		{"Albergue de emergencia", []string{"housing.emergency-shelter"}},
-		{"food pantries near me", []string{"food.pantry"}},
-		{"housing", []string{"housing"}},
-		{"xyzzy", nil},
-		{"", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.text, func(t *testing.T) {
-			if got := c.Categories(tt.text); !slices.Equal(got, tt.want) {
-				t.Errorf("Categories(%q) = %v, want %v", tt.text, got, tt.want)
 			}
 		})
 	}

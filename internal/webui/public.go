@@ -183,6 +183,8 @@ func (u *UI) results(c echo.Context) error {
 		res = &search.Result{Page: 1}
 	case err != nil:
 		return err
+	case u.api != nil:
+		u.api.RecordSearch(c.Request().Context(), r.snap, u.api.SearchChannel(c), q, res)
 	}
 	b.Total, b.Page = res.Total, res.Page
 	b.Pages = (res.Total + perPage - 1) / perPage

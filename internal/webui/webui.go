@@ -65,6 +65,8 @@ type UI struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	static fs.FS
+	// api counts searches for the unmet-needs report; set by Register.
+	api *httpapi.Server
 }
 
 // pageNames are the templates under web/templates, each rendered inside
@@ -103,6 +105,7 @@ func New(opt Options) (*UI, error) {
 // Register adds the page routes to the API server's router and makes
 // errors outside /api/ render as pages.
 func (u *UI) Register(api *httpapi.Server) {
+	u.api = api
 	e := api.Echo()
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheStatic(http.FileServer(http.FS(u.static))))))
 	g := e.Group("", pageHeaders)

@@ -1,0 +1,139 @@
+package app_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"trellis/internal/needs"
+	"trellis/internal/sqlite"
+)
+
+// TestExportHSDS exports the bundled directory in each format and checks
+// the files written and the summary.
+func TestExportHSDS(t *testing.T) {
+	tests := []struct {
+		format string
+		files  []string
+		absent []string
+	}{
+		{"json", []string{"services.ndjson"}, []string{"datapackage.json"}},
+		{"tabular", []string{"datapackage.json", "services.csv", "organizations.csv", "schedules.csv"}, []string{"services.ndjson"}},
+		{"both", []string{"services.ndjson", "datapackage.json", "taxonomy_terms.csv"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "hsds")
+			code, stdout, stderr := run(t, "", "export", "hsds", "--data", "../../data", "--out", out, "--format", tt.format)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(stdout, "exported 691 organizations, 691 services") {
+				t.Errorf("summary: %s", stdout)
+			}
+			for _, f := range tt.files {
+				if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+					t.Errorf("%s: %v", f, err)
+				}
+			}
+			for _, f := range tt.absent {
+				if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+					t.Errorf("%s written for --format %s", f, tt.format)
+				}
+			}
+		})
+	}
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no out", []string{"export", "hsds", "--data", "../../data"}, "--out DIR is required"},
+		{"bad format", []string{"export", "hsds", "--out", t.TempDir(), "--format", "xml"}, "want json, tabular or both"},
+		{"no format", []string{"export"}, "export needs a format"},
+		{"other format", []string{"export", "csv"}, "unknown export format"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", b.args...)
+			if code != 2 || !strings.Contains(stderr, b.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, b.want)
+			}
+		})
+	}
+}
+
+// TestReportUnmetNeeds writes counts into an SQLite store and reads them
+// back in each format.
+func TestReportUnmetNeeds(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	err = db.AddNeeds(context.Background(), []needs.Count{
+		{Day: day, Category: "housing.emergency-shelter", Area: "county:11001", Channel: needs.ChannelPublic, N: 7},
+		{Day: day, Category: "housing.emergency-shelter", Area: "county:11001", Channel: needs.ChannelPublic, Found: true, N: 3},
+		{Day: day, Category: "legal", Area: "zip3:208", Channel: needs.ChannelSpecialist, N: 2},
+		{Day: day.AddDate(0, 0, -40), Category: "food", Channel: needs.ChannelPublic, N: 9},
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"report", "unmet-needs", "--state-dir", dir, "--data", "../../data", "--from", "2026-11-01", "--to", "2026-11-30"}
+
+	code, stdout, stderr := run(t, "", append(base, "--by", "category,area")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Unmet needs 2026-11-01 to 2026-11-30 by category,area (all channels)",
+		"Emergency shelter  District of Columbia", "10      3      7", "Legal help", "ZIP 208xx", "total"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("text report lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "Food") {
+		t.Errorf("text report counts a day outside the range:\n%s", stdout)
+	}
+
+	code, stdout, _ = run(t, "", append(base, "--format", "json", "--channel", "specialist")...)
+	var rep needs.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 {
+		t.Fatalf("json: %d %v %s", code, err, stdout)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Category != "legal" || rep.Total.Unmet != 2 {
+		t.Errorf("json report %+v", rep)
+	}
+
+	code, stdout, _ = run(t, "", append(base, "--format", "csv", "--by", "area")...)
+	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil || code != 0 || len(recs) != 3 || recs[1][4] != "county:11001" || recs[1][8] != "7" {
+		t.Errorf("csv: %d %v %q", code, err, recs)
+	}
+
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--by", "zip"}, "--by \"zip\""},
+		{[]string{"--from", "2026-12-01"}, "is before --from"},
+		{[]string{"--to", "30/11/2026"}, "--to:"},
+		{[]string{"--format", "xml"}, "--format \"xml\""},
+		{[]string{"--channel", "kiosk"}, "--channel \"kiosk\""},
+	}
+	for _, b := range bad {
+		t.Run(strings.Join(b.args, " "), func(t *testing.T) {
+			code, _, stderr := run(t, "", append(append([]string{}, base...), b.args...)...)
+			if code != 2 || !strings.Contains(stderr, b.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, b.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,635 @@
+package httpapi
+
+// This file is the Open Referral HSDS 3.0 API under /hsds/: the
+// directory in HSDS form (hsds.Export of the snapshot being served, built
+// once per snapshot), with the specification's paging envelope, filters
+// that combine with AND, and format=ndjson streaming every result.
+// Confidential locations never appear: the export leaves them out.
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"trellis/internal/directory"
+	"trellis/internal/geo"
+	"trellis/internal/hsds"
+	"trellis/internal/search"
+	"trellis/internal/snapshot"
+)
+
+// HSDS paging limits.
+const (
+	hsdsDefaultPerPage = 50
+	hsdsMaxPerPage     = 1000
+)
+
+// hsdsState caches the HSDS form of the snapshot being served.
+type hsdsState struct {
+	cur atomic.Pointer[hsdsEntry]
+	mu  sync.Mutex // serializes building
+}
+
+type hsdsEntry struct {
+	cat *directory.Catalog
+	ds  *hsds.Dataset
+}
+
+// hsdsPage is the specification's Page schema with its contents.
+type hsdsPage struct {
+	TotalItems int  `json:"total_items"`
+	TotalPages int  `json:"total_pages"`
+	PageNumber int  `json:"page_number"`
+	Size       int  `json:"size"`
+	FirstPage  bool `json:"first_page"`
+	LastPage   bool `json:"last_page"`
+	Empty      bool `json:"empty"`
+	Contents   any  `json:"contents"`
+}
+
+func (s *Server) hsdsRoutes() {
+	g := s.e.Group(hsds.APIPrefix)
+	g.GET("/", s.hsdsBase)
+	g.GET("/openapi.json", s.hsdsOpenAPI)
+	g.GET("/services", s.hsdsServices)
+	g.GET("/services/:id", s.hsdsService)
+	g.GET("/organizations", s.hsdsOrganizations)
+	g.GET("/organizations/:id", s.hsdsOrganization)
+	g.GET("/taxonomies", s.hsdsTaxonomies)
+	g.GET("/taxonomies/:id", s.hsdsTaxonomy)
+	g.GET("/taxonomy_terms", s.hsdsTerms)
+	g.GET("/taxonomy_terms/:id", s.hsdsTerm)
+	g.GET("/service_at_locations", s.hsdsServiceAtLocations)
+	g.GET("/service_at_locations/:id", s.hsdsServiceAtLocation)
+}
+
+// hsdsData returns the snapshot being served and its HSDS form, building
+// the latter on first use after each reload.
+func (s *Server) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
+	snap, err := s.snapshot()
+	if err != nil {
+		return nil, nil, err
+	}
+	if e := s.hsdsCache.cur.Load(); e != nil && e.cat == snap.Catalog {
+		return snap, e.ds, nil
+	}
+	s.hsdsCache.mu.Lock()
+	defer s.hsdsCache.mu.Unlock()
+	if e := s.hsdsCache.cur.Load(); e != nil && e.cat == snap.Catalog {
+		return snap, e.ds, nil
+	}
+	ds, err := hsds.Export(snap.Catalog, hsds.ExportOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.hsdsCache.cur.Store(&hsdsEntry{cat: snap.Catalog, ds: ds})
+	return snap, ds, nil
+}
+
+// hsdsParams reads the query of an /hsds/ route strictly, against the
+// parameters hsds.Params lists for its path.
+func hsdsParams(c echo.Context, path string) (*params, error) {
+	return newParams(c, hsds.Params[path]...)
+}
+
+// hsdsBase answers GET /hsds/: the API's version, profile and document.
+func (s *Server) hsdsBase(c echo.Context) error {
+	if _, err := hsdsParams(c, "/"); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{
+		"version":     hsds.Version,
+		"profile":     "https://docs.openreferral.org/en/v3.0/",
+		"openapi_url": s.absURL(c, hsds.APIPrefix+"/openapi.json"),
+	})
+}
+
+// absURL returns path on the server's base URL, else on the request's
+// scheme and host.
+func (s *Server) absURL(c echo.Context, path string) string {
+	if s.baseURL != "" {
+		return s.baseURL + path
+	}
+	return c.Scheme() + "://" + c.Request().Host + path
+}
+
+var (
+	hsdsDocOnce sync.Once
+	hsdsDoc     []byte
+	hsdsDocErr  error
+)
+
+// hsdsOpenAPI answers GET /hsds/openapi.json: the specification's API
+// document adjusted to what Trellis serves (hsds.APIDocument).
+func (s *Server) hsdsOpenAPI(c echo.Context) error {
+	if _, err := hsdsParams(c, "/openapi.json"); err != nil {
+		return err
+	}
+	hsdsDocOnce.Do(func() { hsdsDoc, hsdsDocErr = hsds.APIDocument("1") })
+	if hsdsDocErr != nil {
+		return hsdsDocErr
+	}
+	return c.Blob(http.StatusOK, "application/json", hsdsDoc)
+}
+
+// paging reads page, per_page and format; with format=ndjson paging does
+// not apply and giving it is a mistake.
+type paging struct {
+	page, perPage int
+	ndjson        bool
+}
+
+func (p *params) paging() paging {
+	pg := paging{page: p.intIn("page", 1, math.MaxInt32, 1), perPage: p.intIn("per_page", 1, hsdsMaxPerPage, hsdsDefaultPerPage)}
+	pg.ndjson = p.oneOf("format", "json", "ndjson") == "ndjson"
+	if pg.ndjson {
+		for _, name := range []string{"page", "per_page"} {
+			if p.has(name) {
+				p.fail(name, "format=ndjson streams every result; %s does not apply", name)
+			}
+		}
+	}
+	return pg
+}
+
+// writeList answers with items: one page in the envelope, or with
+// ndjson every item, one JSON object a line.
+func writeList[T any](c echo.Context, pg paging, items []T, view func(T) any) error {
+	if pg.ndjson {
+		w := c.Response()
+		w.Header().Set(echo.HeaderContentType, "application/x-ndjson")
+		w.WriteHeader(http.StatusOK)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for i, it := range items {
+			if err := enc.Encode(view(it)); err != nil {
+				return nil // the client went away; the status is sent
+			}
+			if i%256 == 255 {
+				w.Flush()
+			}
+		}
+		return nil
+	}
+	total := len(items)
+	out := hsdsPage{TotalItems: total, TotalPages: (total + pg.perPage - 1) / pg.perPage, PageNumber: pg.page}
+	from := min((pg.page-1)*pg.perPage, total)
+	to := min(from+pg.perPage, total)
+	contents := make([]any, 0, to-from)
+	for _, it := range items[from:to] {
+		contents = append(contents, view(it))
+	}
+	out.Contents, out.Size = contents, len(contents)
+	out.FirstPage = pg.page == 1
+	out.LastPage = pg.page >= out.TotalPages
+	out.Empty = len(contents) == 0
+	return c.JSON(http.StatusOK, out)
+}
+
+// serviceFilter is the filters of /hsds/services and
+// /hsds/service_at_locations, combined with AND.
+type serviceFilter struct {
+	text          string
+	terms         map[string]bool // taxonomy_term_id and its descendants
+	taxonomy      string
+	org           string
+	modifiedAfter *time.Time
+	place         *geo.Place
+	proximity     float64
+	full          bool
+}
+
+// readServiceFilter reads the service filters of p; lookups resolve
+// taxonomy_term_id to the term and its children.
+func readServiceFilter(p *params, snap *snapshot.Snapshot, ds *hsds.Dataset) serviceFilter {
+	f := serviceFilter{text: p.str("search"), taxonomy: p.str("taxonomy_id"), org: p.str("organization_id"), full: p.boolean("full")}
+	if len([]rune(f.text)) > search.MaxTextLen {
+		p.fail("search", "search is longer than %d characters", search.MaxTextLen)
+	}
+	if id := p.str("taxonomy_term_id"); id != "" {
+		f.terms = termAndChildren(ds, id)
+	}
+	if s := p.str("modified_after"); s != "" {
+		t, err := parseWhen(s)
+		if err != nil {
+			p.fail("modified_after", "modified_after must be a date-time like 2026-01-31T00:00:00Z or a date, not %q", s)
+		}
+		f.modifiedAfter = &t
+	}
+	if z := p.str("postcode"); z != "" {
+		pl, ok := snap.Places.ZIP(z)
+		if !ok {
+			p.fail("postcode", "postcode %q is not a known US ZIP code", z)
+		}
+		f.place = &pl
+	}
+	if s := p.str("proximity"); s != "" {
+		m, err := strconv.ParseFloat(s, 64)
+		switch {
+		case err != nil || math.IsNaN(m) || m <= 0 || m > 5000*geo.MetersPerKm:
+			p.fail("proximity", "proximity must be a distance in meters, more than 0 and at most 5000000, not %q", s)
+		case f.place == nil && !p.has("postcode"):
+			p.fail("proximity", "proximity is measured from a postcode: give postcode too")
+		}
+		f.proximity = m
+	}
+	return f
+}
+
+// parseWhen reads an RFC 3339 date-time or a date (midnight UTC).
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+// termAndChildren returns the term with id id and its descendants.
+func termAndChildren(ds *hsds.Dataset, id string) map[string]bool {
+	out := map[string]bool{id: true}
+	for changed := true; changed; {
+		changed = false
+		for _, t := range ds.TaxonomyTerms {
+			if !out[t.ID] && out[t.ParentID] {
+				out[t.ID] = true
+				changed = true
+			}
+		}
+	}
+	return out
+}
+
+// keep reports whether service svc (catalog service cs) passes the
+// filters other than search and proximity.
+func (f *serviceFilter) keep(svc *hsds.Service, cs *directory.Service) bool {
+	if f.org != "" && svc.OrganizationID != f.org {
+		return false
+	}
+	if f.terms != nil && !slices.ContainsFunc(svc.Attributes, func(a *hsds.Attribute) bool { return f.terms[a.TaxonomyTermID] }) {
+		return false
+	}
+	if f.taxonomy != "" && !slices.ContainsFunc(svc.Attributes, func(a *hsds.Attribute) bool {
+		return a.TaxonomyTerm != nil && a.TaxonomyTerm.TaxonomyID == f.taxonomy
+	}) {
+		return false
+	}
+	if f.modifiedAfter != nil {
+		t, err := time.Parse(time.RFC3339, svc.LastModified)
+		if err != nil || t.Before(*f.modifiedAfter) {
+			return false
+		}
+	}
+	if f.place != nil && geo.Covers(cs, *f.place) == geo.NotCovered {
+		return false
+	}
+	return true
+}
+
+// near reports whether location loc is within the proximity of the
+// postcode; a nil loc (a service without an exported location) is near
+// when its area covers the postcode, which keep checks.
+func (f *serviceFilter) near(loc *hsds.Location) bool {
+	if f.proximity <= 0 || loc == nil {
+		return true
+	}
+	if loc.Latitude == nil || loc.Longitude == nil {
+		return false
+	}
+	return geo.Distance(f.place.Point, orb.Point{*loc.Longitude, *loc.Latitude}) <= f.proximity
+}
+
+// matches returns the (service key, location id) pairs that the search
+// text matches, best first, up to search.MaxWindow; nil without text.
+func (s *Server) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([][2]string, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	var out [][2]string
+	for page := 1; page <= search.MaxWindow/search.MaxPerPage; page++ {
+		res, err := snap.Index.Search(c.Request().Context(), search.Query{Text: text, Sort: search.SortRelevance,
+			Page: page, PerPage: search.MaxPerPage, Now: s.now(), Filter: search.Filter{IncludeInactive: true}})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range res.Hits {
+			out = append(out, [2]string{h.ServiceKey, h.LocationID})
+		}
+		if len(res.Hits) < search.MaxPerPage || page*search.MaxPerPage >= res.Total {
+			break
+		}
+	}
+	return out, nil
+}
+
+// hsdsServices answers GET /hsds/services.
+func (s *Server) hsdsServices(c echo.Context) error {
+	snap, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/services")
+	if err != nil {
+		return err
+	}
+	f := readServiceFilter(p, snap, ds)
+	pg := p.paging()
+	if err := p.check(); err != nil {
+		return err
+	}
+	candidates := ds.Services
+	if f.text != "" {
+		hits, err := s.matches(c, snap, f.text)
+		if err != nil {
+			return err
+		}
+		candidates = nil
+		seen := map[string]bool{}
+		for _, h := range hits {
+			if svc := ds.ServiceByKey(h[0]); svc != nil && !seen[svc.ID] {
+				seen[svc.ID] = true
+				candidates = append(candidates, svc)
+			}
+		}
+	}
+	var out []*hsds.Service
+	for _, svc := range candidates {
+		cs := snap.Catalog.Service(ds.ServiceKey(svc.ID))
+		if cs == nil || !f.keep(svc, cs) {
+			continue
+		}
+		if f.proximity > 0 && len(svc.ServiceAtLocations) > 0 &&
+			!slices.ContainsFunc(svc.ServiceAtLocations, func(sal *hsds.ServiceAtLocation) bool { return f.near(sal.Location) }) {
+			continue
+		}
+		out = append(out, svc)
+	}
+	return writeList(c, pg, out, func(svc *hsds.Service) any {
+		if f.full {
+			return svc
+		}
+		return svc.Flat()
+	})
+}
+
+// hsdsService answers GET /hsds/services/{id}: the fully nested service.
+func (s *Server) hsdsService(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	if _, err := hsdsParams(c, "/services/{id}"); err != nil {
+		return err
+	}
+	svc := ds.Service(c.Param("id"))
+	if svc == nil {
+		return errNotFound("service", c.Param("id"))
+	}
+	return c.JSON(http.StatusOK, svc)
+}
+
+// hsdsServiceAtLocations answers GET /hsds/service_at_locations.
+func (s *Server) hsdsServiceAtLocations(c echo.Context) error {
+	snap, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/service_at_locations")
+	if err != nil {
+		return err
+	}
+	f := readServiceFilter(p, snap, ds)
+	pg := p.paging()
+	if err := p.check(); err != nil {
+		return err
+	}
+	candidates := ds.ServiceAtLocations
+	if f.text != "" {
+		hits, err := s.matches(c, snap, f.text)
+		if err != nil {
+			return err
+		}
+		candidates = nil
+		for _, h := range hits {
+			if sal := ds.ServiceAtLocationByKey(h[0], h[1]); sal != nil {
+				candidates = append(candidates, sal)
+			}
+		}
+	}
+	var out []*hsds.ServiceAtLocation
+	for _, sal := range candidates {
+		svc := ds.Service(sal.ServiceID)
+		cs := snap.Catalog.Service(ds.ServiceKey(sal.ServiceID))
+		if svc == nil || cs == nil || !f.keep(svc, cs) || !f.near(sal.Location) {
+			continue
+		}
+		out = append(out, sal)
+	}
+	return writeList(c, pg, out, func(sal *hsds.ServiceAtLocation) any { return salView(ds, sal, f.full) })
+}
+
+// salView is a service_at_location with its location and service: their
+// direct fields, or with full everything nested.
+func salView(ds *hsds.Dataset, sal *hsds.ServiceAtLocation, full bool) *hsds.ServiceAtLocation {
+	out := *sal
+	svc := ds.Service(sal.ServiceID)
+	if full {
+		out.Service = svc
+		return &out
+	}
+	out.Location = sal.Location.Flat()
+	out.Service = svc.Flat()
+	return &out
+}
+
+// hsdsServiceAtLocation answers GET /hsds/service_at_locations/{id}.
+func (s *Server) hsdsServiceAtLocation(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	if _, err := hsdsParams(c, "/service_at_locations/{id}"); err != nil {
+		return err
+	}
+	sal := ds.ServiceAtLocation(c.Param("id"))
+	if sal == nil {
+		return errNotFound("service_at_location", c.Param("id"))
+	}
+	return c.JSON(http.StatusOK, salView(ds, sal, true))
+}
+
+// textHas reports whether any of fields contains the search words, each
+// word somewhere, ignoring case.
+func textHas(query string, fields ...string) bool {
+	words := strings.Fields(strings.ToLower(query))
+	hay := strings.ToLower(strings.Join(fields, "\n"))
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// hsdsOrganizations answers GET /hsds/organizations.
+func (s *Server) hsdsOrganizations(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/organizations")
+	if err != nil {
+		return err
+	}
+	q := p.str("search")
+	full, fullService := p.boolean("full"), p.boolean("full_service")
+	pg := p.paging()
+	if err := p.check(); err != nil {
+		return err
+	}
+	var out []*hsds.Organization
+	for _, o := range ds.Organizations {
+		if q == "" || textHas(q, o.Name, o.AlternateName, o.Description) {
+			out = append(out, o)
+		}
+	}
+	return writeList(c, pg, out, func(o *hsds.Organization) any { return orgView(ds, o, full, fullService) })
+}
+
+// orgView is an organization: its direct fields; with full its phones
+// and locations; with fullService its services, fully nested.
+func orgView(ds *hsds.Dataset, o *hsds.Organization, full, fullService bool) *hsds.Organization {
+	out := o.Flat()
+	if full {
+		out.Phones, out.Locations = o.Phones, o.Locations
+	}
+	if fullService {
+		out.Services = ds.ServicesOf(o.ID)
+	}
+	return out
+}
+
+// hsdsOrganization answers GET /hsds/organizations/{id}: the organization
+// fully nested, with its services' direct fields (or, with full_service,
+// its services fully nested).
+func (s *Server) hsdsOrganization(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/organizations/{id}")
+	if err != nil {
+		return err
+	}
+	fullService := p.boolean("full_service")
+	if err := p.check(); err != nil {
+		return err
+	}
+	o := ds.Organization(c.Param("id"))
+	if o == nil {
+		return errNotFound("organization", c.Param("id"))
+	}
+	out := orgView(ds, o, true, fullService)
+	if !fullService {
+		for _, svc := range ds.ServicesOf(o.ID) {
+			flat := svc.Flat()
+			flat.Organization = nil
+			out.Services = append(out.Services, flat)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// hsdsTaxonomies answers GET /hsds/taxonomies.
+func (s *Server) hsdsTaxonomies(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/taxonomies")
+	if err != nil {
+		return err
+	}
+	q := p.str("search")
+	pg := p.paging()
+	if err := p.check(); err != nil {
+		return err
+	}
+	var out []*hsds.Taxonomy
+	for _, t := range ds.Taxonomies {
+		if q == "" || textHas(q, t.Name, t.Description) {
+			out = append(out, t)
+		}
+	}
+	return writeList(c, pg, out, func(t *hsds.Taxonomy) any { return t })
+}
+
+// hsdsTaxonomy answers GET /hsds/taxonomies/{id}.
+func (s *Server) hsdsTaxonomy(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	if _, err := hsdsParams(c, "/taxonomies/{id}"); err != nil {
+		return err
+	}
+	t := ds.Taxonomy(c.Param("id"))
+	if t == nil {
+		return errNotFound("taxonomy", c.Param("id"))
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+// hsdsTerms answers GET /hsds/taxonomy_terms.
+func (s *Server) hsdsTerms(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	p, err := hsdsParams(c, "/taxonomy_terms")
+	if err != nil {
+		return err
+	}
+	q, tax, parent := p.str("search"), p.str("taxonomy_id"), p.str("parent_id")
+	top := p.boolean("top_only")
+	pg := p.paging()
+	if err := p.check(); err != nil {
+		return err
+	}
+	var out []*hsds.TaxonomyTerm
+	for _, t := range ds.TaxonomyTerms {
+		switch {
+		case tax != "" && t.TaxonomyID != tax,
+			parent != "" && t.ParentID != parent,
+			top && t.ParentID != "",
+			q != "" && !textHas(q, t.Code, t.Name, t.Description):
+			continue
+		}
+		out = append(out, t)
+	}
+	return writeList(c, pg, out, func(t *hsds.TaxonomyTerm) any { return t })
+}
+
+// hsdsTerm answers GET /hsds/taxonomy_terms/{id}.
+func (s *Server) hsdsTerm(c echo.Context) error {
+	_, ds, err := s.hsdsData()
+	if err != nil {
+		return err
+	}
+	if _, err := hsdsParams(c, "/taxonomy_terms/{id}"); err != nil {
+		return err
+	}
+	t := ds.TaxonomyTerm(c.Param("id"))
+	if t == nil {
+		return errNotFound("taxonomy_term", c.Param("id"))
+	}
+	return c.JSON(http.StatusOK, t)
+}
