@@ -77,6 +77,29 @@ func lines(s string) []string {
 	return out
 }
 
+// expectRun runs trellis with args and checks its exit status, that
+// stderr holds stderr and, unless stdout is nil, that each line of stdout
+// matches the regular expression at the same index.
+func expectRun(t *testing.T, args []string, code int, stdout []string, stderr string) {
+	t.Helper()
+	gotCode, out, errOut := trellis(t, args...)
+	if gotCode != code || !strings.Contains(errOut, stderr) {
+		t.Errorf("exit %d, want %d; stderr %q, want %q", gotCode, code, errOut, stderr)
+	}
+	if stdout == nil {
+		return
+	}
+	got := lines(out)
+	if len(got) != len(stdout) {
+		t.Fatalf("%d lines, want %d:\n%s", len(got), len(stdout), out)
+	}
+	for i, re := range stdout {
+		if !regexp.MustCompile(re).MatchString(got[i]) {
+			t.Errorf("line %d:\n%s\ndoes not match\n%s", i+1, got[i], re)
+		}
+	}
+}
+
 // TestValidate checks validate's exit codes, its formats and what it
 // reports on fixture trees: errors at their positions (and no warnings
 // until the data loads), the duplicate, stale, never-verified warnings,
@@ -113,22 +136,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := trellis(t, append([]string{"validate"}, tt.args...)...)
-			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("exit %d, want %d; stderr %q, want %q", code, tt.code, stderr, tt.stderr)
-			}
-			if tt.stdout == nil {
-				return
-			}
-			got := lines(stdout)
-			if len(got) != len(tt.stdout) {
-				t.Fatalf("%d lines, want %d:\n%s", len(got), len(tt.stdout), stdout)
-			}
-			for i, re := range tt.stdout {
-				if !regexp.MustCompile(re).MatchString(got[i]) {
-					t.Errorf("line %d:\n%s\ndoes not match\n%s", i+1, got[i], re)
-				}
-			}
+			expectRun(t, append([]string{"validate"}, tt.args...), tt.code, tt.stdout, tt.stderr)
 		})
 	}
 }
@@ -327,22 +335,7 @@ func TestStale(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := trellis(t, append([]string{"stale"}, tt.args...)...)
-			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("exit %d, want %d; stderr %q, want %q", code, tt.code, stderr, tt.stderr)
-			}
-			if tt.stdout == nil {
-				return
-			}
-			got := lines(stdout)
-			if len(got) != len(tt.stdout) {
-				t.Fatalf("%d lines, want %d:\n%s", len(got), len(tt.stdout), stdout)
-			}
-			for i, re := range tt.stdout {
-				if !regexp.MustCompile(re).MatchString(got[i]) {
-					t.Errorf("line %d:\n%s\ndoes not match\n%s", i+1, got[i], re)
-				}
-			}
+			expectRun(t, append([]string{"stale"}, tt.args...), tt.code, tt.stdout, tt.stderr)
 		})
 	}
 

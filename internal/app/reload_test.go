@@ -19,29 +19,11 @@ import (
 	"trellis/internal/app"
 )
 
-// reloadLog is a bytes.Buffer safe for the server's goroutines.
-type reloadLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *reloadLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *reloadLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // serveData runs `trellis serve` on dir on a loopback port until the test
 // ends and returns its base URL and log.
-func serveData(t *testing.T, dir string, flags ...string) (string, *reloadLog) {
+func serveData(t *testing.T, dir string, flags ...string) (string, *lockedBuffer) {
 	t.Helper()
-	logs := &reloadLog{}
+	logs := &lockedBuffer{}
 	m := app.NewMain(app.IO{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }})
 	args := append([]string{"--addr", "127.0.0.1:0", "--data", dir, "--state-dir", t.TempDir()}, flags...)
 	if err := m.ParseFlags(args); err != nil {
