@@ -39,7 +39,10 @@ func (ix *Index) explain(d *docRef, q *Query, units []unit) ([]string, []Match) 
 		if len(units) == 0 {
 			break
 		}
-		fields[i].terms = ix.text.quickTerms(fields[i].text)
+		fields[i].terms = map[string]bool{}
+		for _, t := range ix.text.analyze(fields[i].text) {
+			fields[i].terms[t] = true
+		}
 	}
 	for _, u := range units {
 		if len(u.Categories) > 0 {

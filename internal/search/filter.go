@@ -253,7 +253,7 @@ func (f *Filter) filterQueries() (must, mustNot []query.Query) {
 		must = append(must, term(flagApply, directory.ApplyWalkIn))
 	}
 	if f.Wheelchair {
-		must = append(must, anyOf(term(flagWheel, wheelYes), term(flagWheel, wheelNA)))
+		must = append(must, term(flagWheel, valTrue))
 	}
 	if f.Place != nil && f.RadiusMeters > 0 {
 		// A document without a point is in reach when its area covers

@@ -34,8 +34,10 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
 
@@ -146,19 +148,19 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 	if ix.tz == nil {
 		ix.tz = time.UTC
 	}
-	if err := ix.index(ctx, cat, m.AnalyzerNamed(analyzerName)); err != nil {
+	if err := ix.index(ctx, cat, analyzers{m.AnalyzerNamed(analyzerName), m.AnalyzerNamed(listName)}); err != nil {
 		_ = bi.Close()
 		return nil, err
 	}
 	return ix, nil
 }
 
-func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.Analyzer) error {
-	if an == nil {
-		return fmt.Errorf("search: build: analyzer %q missing", analyzerName)
+func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analyzers) error {
+	if an.text == nil || an.list == nil {
+		return fmt.Errorf("search: build: analyzers missing")
 	}
 	tax := cat.Taxonomy
-	ix.text = newTextModel(an, tax)
+	ix.text = newTextModel(an.text, tax)
 	catIndex := map[string]uint16{}
 	for i, c := range tax.All() {
 		ix.catIDs = append(ix.catIDs, c.ID)
@@ -223,7 +225,7 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.
 		g.Go(func() error {
 			b := ix.bi.NewBatch()
 			for i := start; i < end; i++ {
-				if err := b.Index(strconv.Itoa(i), ix.docs[i].fields()); err != nil {
+				if err := b.IndexAdvanced(ix.docs[i].document(strconv.Itoa(i), an)); err != nil {
 					return fmt.Errorf("search: build: index %s: %w", ix.docs[i].svc.Key(), err)
 				}
 			}
@@ -245,22 +247,29 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.
 	return ix.text.loadVocabulary(ix.bi)
 }
 
-// fields returns the bleve document for d.
-func (d *docRef) fields() map[string]interface{} {
+// analyzers are the analyzers documents are built with.
+type analyzers struct{ text, list analysis.Analyzer }
+
+// document returns the bleve document for d, with id. Documents are built
+// directly rather than through the mapping (the fields are the mapping's,
+// with its analyzers and options), which spares the reflection walk and
+// bleve's composite "_all" field.
+func (d *docRef) document(id string, an analyzers) *document.Document {
 	s, l := d.svc, d.loc
-	flags := []string{
-		flag(flagKind, kindService),
-		flag(flagStatus, string(statusOf(s))),
-		flag(flagWheel, wheelchairOf(l)),
-	}
+	// Only the values filters ask for are indexed.
+	flags := make([]string, 0, 16)
 	add := func(kind string, vs ...string) {
 		for _, v := range vs {
 			flags = append(flags, flag(kind, v))
 		}
 	}
-	if s.Cost == directory.CostUnknown {
-		add(flagCost, valUnknown)
-	} else {
+	if st := statusOf(s); st != directory.StatusActive {
+		add(flagStatus, string(st))
+	}
+	if wheelchairOK(l) {
+		add(flagWheel, valTrue)
+	}
+	if s.Cost == directory.CostFree {
 		add(flagCost, string(s.Cost))
 	}
 	add(flagLang, languagesOf(s, l)...)
@@ -279,25 +288,32 @@ func (d *docRef) fields() map[string]interface{} {
 			}
 		}
 	}
-	add(flagApply, s.Apply...)
+	if contains(s.Apply, directory.ApplyWalkIn) {
+		add(flagApply, directory.ApplyWalkIn)
+	}
 	flags = append(flags, areaFlags(s)...)
-	doc := map[string]interface{}{
-		fName: joinText(s.Name, s.AlternateName),
-		fText: joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description),
-		fCat:  categoryTerms(s.Categories),
-	}
-	if a := s.Eligibility.Age; a.Min != nil {
-		doc[fAgeMin] = float64(*a.Min)
-	}
-	if a := s.Eligibility.Age; a.Max != nil {
-		doc[fAgeMax] = float64(*a.Max)
-	}
 	if d.hasPoint {
 		flags = append(flags, pointCells(d.point)...)
 	} else {
 		add(flagNoGeo, valTrue)
 	}
-	doc[fFlag] = flags
+
+	doc := document.NewDocument(id)
+	doc.AddField(document.NewTextFieldCustom(fName, nil,
+		[]byte(joinText(s.Name, s.AlternateName)), index.IndexField, an.text))
+	doc.AddField(document.NewTextFieldCustom(fText, nil,
+		[]byte(joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description)), index.IndexField, an.text))
+	doc.AddField(document.NewTextFieldCustom(fCat, nil,
+		[]byte(strings.Join(categoryTerms(s.Categories), " ")), index.IndexField, an.list))
+	doc.AddField(document.NewTextFieldCustom(fFlag, nil,
+		[]byte(strings.Join(flags, " ")), index.IndexField|index.SkipFreqNorm, an.list))
+	if a := s.Eligibility.Age; a.Min != nil {
+		doc.AddField(document.NewNumericFieldWithIndexingOptions(fAgeMin, nil, float64(*a.Min), index.IndexField))
+	}
+	if a := s.Eligibility.Age; a.Max != nil {
+		doc.AddField(document.NewNumericFieldWithIndexingOptions(fAgeMax, nil, float64(*a.Max), index.IndexField))
+	}
+	doc.SetIndexed()
 	return doc
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/es"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
@@ -46,32 +45,31 @@ const (
 
 // Flag kinds and values (fFlag).
 const (
-	flagKind   = "kind"      // "service" on every document
-	flagStatus = "status"    // directory.Status
-	flagCost   = "cost"      // directory.CostKind or "unknown"
+	flagStatus = "status"    // a directory.Status other than active
+	flagCost   = "cost"      // "free"
 	flagLang   = "lang"      // primary language subtags offered
 	flagVets   = "vets-only" // "T" when only veterans are served
 	// flagNotGender and flagNotIns name the genders a service does not
 	// serve and the plans it does not take, when it restricts them.
 	flagNotGender = "not-gender"
 	flagNotIns    = "not-insurance"
-	flagApply     = "apply"      // ways to apply
-	flagWheel     = "wheelchair" // "yes", "no", "unknown" or "n/a"
+	flagApply     = "apply"      // "walk-in"
+	flagWheel     = "wheelchair" // "T" when accessible or without a location
 	flagNoGeo     = "no-point"   // "T" when the document has no point
 	// flagCell+level is the grid cell of the document's search point at
 	// that level (cellSizes), "x:y".
 	flagCell = "cell"
 
-	kindService = "service"
-	valTrue     = "T"
-	valUnknown  = "unknown"
-	wheelYes    = "yes"
-	wheelNo     = "no"
-	wheelNA     = "n/a"
+	valTrue    = "T"
+	valUnknown = "unknown"
+	wheelYes   = "yes"
+	wheelNo    = "no"
+	wheelNA    = "n/a"
 )
 
-// flag returns the fFlag term for a kind and value.
-func flag(kind, value string) string { return kind + ":" + value }
+// flag returns the fFlag term for a kind and value. Spaces in the value
+// become underscores: the field's values are joined by spaces.
+func flag(kind, value string) string { return kind + ":" + strings.ReplaceAll(value, " ", "_") }
 
 // Text fields and the boosts of their matches. All of a document's text is
 // in fText, which expands query words to their synonyms through the
@@ -92,7 +90,7 @@ var textFields = []struct {
 
 // newMapping returns the index mapping: BM25 scoring, one static document
 // mapping with the fields above, and the trellis analyzer: ASCII folding
-// ("atención" -> "atencion"), Unicode word tokens, lower case, English
+// ("atención" -> "atencion"), words (wordTokenizer), lower case, English
 // possessives, English and Spanish stop words, and the light English plural
 // stemmer ("shelters" -> "shelter", "comidas" -> "comida"). A light stemmer
 // keeps index terms close to the words people type, so spelling
@@ -119,8 +117,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	if err := m.AddCustomAnalyzer(analyzerName, map[string]interface{}{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
-		"tokenizer":     unicode.Name,
+		"char_filters":  []string{foldName},
+		"tokenizer":     wordsName,
 		"token_filters": []string{en.PossessiveName, lowercase.Name, stopName, en.PluralStemmerName},
 	}); err != nil {
 		return nil, fmt.Errorf("search: analyzer: %w", err)
@@ -146,8 +144,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		}
 		dm.AddFieldMappingsAt(f.name, tf)
 	}
+	if err := m.AddCustomAnalyzer(listName, map[string]interface{}{
+		"type":      custom.Name,
+		"tokenizer": listName,
+	}); err != nil {
+		return nil, fmt.Errorf("search: list analyzer: %w", err)
+	}
 	for _, name := range []string{fCat, fFlag} {
-		kf := bleve.NewKeywordFieldMapping()
+		kf := bleve.NewTextFieldMapping()
+		kf.Analyzer = listName
 		kf.IncludeInAll = false
 		kf.IncludeTermVectors = false
 		kf.Store = false

@@ -262,11 +262,11 @@ func (ix *Index) run(ctx context.Context, q *Query, units []unit, relaxed bool) 
 		main = b
 	} else {
 		if len(must) == 0 {
-			kind := bleve.NewTermQuery(flag(flagKind, kindService))
-			kind.SetField(fFlag)
-			must = append(must, kind)
+			// Every document; postQuery drops the synonym definitions.
+			main = bleve.NewMatchAllQuery()
+		} else {
+			main = bleve.NewConjunctionQuery(must...)
 		}
-		main = bleve.NewConjunctionQuery(must...)
 		if len(mustNot) > 0 {
 			b := bleve.NewBooleanQuery()
 			b.AddMust(main)

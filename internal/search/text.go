@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -52,23 +52,6 @@ var folder = asciifolding.New()
 // fold lowercases s and folds it to ASCII the way the analyzer does.
 func fold(s string) string {
 	return strings.ToLower(string(folder.Filter([]byte(s))))
-}
-
-// splitWords splits folded text into words: runs of letters, digits and
-// inner apostrophes. Everything else, including every character bleve's
-// query-string syntax treats specially, separates words.
-func splitWords(s string) []string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
-	})
-	out := f[:0]
-	for _, w := range f {
-		w = strings.Trim(w, "'’")
-		if w != "" {
-			out = append(out, w)
-		}
-	}
-	return out
 }
 
 func newTextModel(an analysis.Analyzer, tax *directory.Taxonomy) *textModel {
@@ -157,40 +140,6 @@ func sortedKeys(t directory.Text) []string {
 	return ks
 }
 
-// quickTerms returns the set of analyzed terms of s, the index's way but
-// faster: words are split on what is not a letter, digit or inner
-// apostrophe instead of by Unicode word segmentation, and then run through
-// the analyzer's own token filters. Explanations use it; the index and
-// queries use the analyzer.
-func (tm *textModel) quickTerms(s string) map[string]bool {
-	out := map[string]bool{}
-	da, ok := tm.an.(*analysis.DefaultAnalyzer)
-	if !ok {
-		for _, t := range tm.analyze(s) {
-			out[t] = true
-		}
-		return out
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			s = string(folder.Filter([]byte(s)))
-			break
-		}
-	}
-	words := splitWords(s)
-	ts := make(analysis.TokenStream, len(words))
-	for i, w := range words {
-		ts[i] = &analysis.Token{Term: []byte(w), Position: i + 1, Type: analysis.AlphaNumeric}
-	}
-	for _, f := range da.TokenFilters {
-		ts = f.Filter(ts)
-	}
-	for _, t := range ts {
-		out[string(t.Term)] = true
-	}
-	return out
-}
-
 // analyze returns the analyzed terms of s.
 func (tm *textModel) analyze(s string) []string {
 	ts := tm.an.Analyze([]byte(s))
@@ -259,13 +208,26 @@ func (tm *textModel) loadVocabulary(bi bleve.Index) error {
 	if tm.fst, err = vellum.Load(buf.Bytes()); err != nil {
 		return fmt.Errorf("search: build: vocabulary: %w", err)
 	}
-	for d := uint8(1); d <= 2; d++ {
-		if tm.lev[d], err = levenshtein.NewLevenshteinAutomatonBuilder(d, true); err != nil {
-			return fmt.Errorf("search: build: vocabulary: %w", err)
-		}
+	if tm.lev, err = levenshteinBuilders(); err != nil {
+		return fmt.Errorf("search: build: vocabulary: %w", err)
 	}
 	return nil
 }
+
+// levenshteinBuilders returns the automaton builders for one and two edits
+// with transpositions. They take milliseconds to make and are safe for
+// concurrent use, so every index shares one pair.
+var levenshteinBuilders = sync.OnceValues(func() ([3]*levenshtein.LevenshteinAutomatonBuilder, error) {
+	var lev [3]*levenshtein.LevenshteinAutomatonBuilder
+	for d := uint8(1); d <= 2; d++ {
+		b, err := levenshtein.NewLevenshteinAutomatonBuilder(d, true)
+		if err != nil {
+			return lev, err
+		}
+		lev[d] = b
+	}
+	return lev, nil
+})
 
 // fillers are words people wrap a request in ("I need help with ...",
 // "necesito ayuda con ..."). They are dropped from a query unless nothing
