@@ -40,3 +40,31 @@ func benchImport(b *testing.B, pkg, source string) {
 		}
 	}
 }
+
+// BenchmarkExport builds the HSDS form of the repository's bundled
+// listings (691 services) and writes it in both formats.
+func BenchmarkExport(b *testing.B) {
+	cat := loadCatalog(b, "../../data")
+	b.ReportAllocs()
+	for b.Loop() {
+		ds, err := Export(cat, ExportOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ds.WriteDir(context.Background(), b.TempDir(), FormatBoth); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExportBuild builds the HSDS form only, as the /hsds/ API does
+// once per snapshot.
+func BenchmarkExportBuild(b *testing.B) {
+	cat := loadCatalog(b, "../../data")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Export(cat, ExportOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

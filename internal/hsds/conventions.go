@@ -21,6 +21,8 @@ package hsds
 //     code): <street>, <city>, <ST>." (the form the importer already
 //     reads from the US public facility packages).
 //   - Free: one cost option with amount 0, currency USD and option "Free".
+//   - A phone extension that is not a plain number (a leading zero, "4#"):
+//     the phone's description starts "Extension 0150. ".
 
 import (
 	"fmt"
@@ -161,6 +163,24 @@ func parseRadiusExtent(s string) (string, bool) {
 // description, in the form addressAsListedRE reads.
 func listedAddress(street, city, state string) string {
 	return fmt.Sprintf("Address as listed (no ZIP code): %s, %s, %s.", street, city, state)
+}
+
+// extensionNote prefixes a phone's description with an extension HSDS
+// cannot hold as a number ("0150", "4#").
+func extensionNote(ext, desc string) string {
+	return strings.TrimSpace("Extension " + ext + ". " + desc)
+}
+
+var extensionNoteRE = regexp.MustCompile(`^Extension ([0-9*#]+)\.(?: (.*))?$`)
+
+// parseExtensionNote splits a description written by extensionNote into
+// the extension and the rest; ok is false for any other description.
+func parseExtensionNote(desc string) (ext, rest string, ok bool) {
+	m := extensionNoteRE.FindStringSubmatch(desc)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
 }
 
 // freeOption is the cost option that says a service is free.

@@ -149,3 +149,26 @@ func TestBuildHoursConventions(t *testing.T) {
 		})
 	}
 }
+
+func TestExtensionNote(t *testing.T) {
+	tests := []struct {
+		name, ext, desc string
+	}{
+		{"leading zero", "0150", "Intake phone"},
+		{"symbols", "4#", ""},
+		{"long", "5755886139", "Site phone as listed by HRSA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ext, rest, ok := parseExtensionNote(extensionNote(tt.ext, tt.desc))
+			if !ok || ext != tt.ext || rest != tt.desc {
+				t.Errorf("round trip gave %q %q %v", ext, rest, ok)
+			}
+		})
+	}
+	for _, desc := range []string{"Extension office line", "Call the extension 12.", "Extension 12"} {
+		if _, _, ok := parseExtensionNote(desc); ok {
+			t.Errorf("parseExtensionNote(%q) took it for an extension", desc)
+		}
+	}
+}

@@ -133,6 +133,7 @@ func (c *converter) organization(o *orgRec) *converted {
 		}
 		terms := c.termsOf(s)
 		out := c.m.apply(s, o, terms)
+		out.Categories = termOrder(out.Categories, terms)
 		for _, t := range out.unmapped {
 			g := c.termUse[t]
 			if g == nil {
@@ -235,6 +236,24 @@ func (c *converter) organization(o *orgRec) *converted {
 		f.Services = append(f.Services, c.service(k.rec, o, k.out, locID, usedSvc))
 	}
 	return cv
+}
+
+// termOrder puts the categories that are "Trellis needs" terms of the
+// service in the order the service lists those terms (a Trellis export
+// lists the primary category first), ahead of the others, which keep
+// their order.
+func termOrder(cats []string, terms []*termRec) []string {
+	rank := func(cat string) int {
+		for i, t := range terms {
+			if t.Code == cat && strings.EqualFold(t.Taxonomy, NeedsTaxonomy) {
+				return i
+			}
+		}
+		return len(terms)
+	}
+	out := slices.Clone(cats)
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
 }
 
 func (c *converter) skipService(s *svcRec, reason string) {
@@ -478,6 +497,9 @@ func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 		}
 		ph := listings.Phone{Number: num, Ext: strings.TrimSpace(strings.TrimPrefix(strings.ToLower(p.Ext), "x")), Type: t,
 			Note: p.Desc, Languages: c.languages(c.d.langByPhone[p.ID])}
+		if ext, rest, ok := parseExtensionNote(p.Desc); ok && ph.Ext == "" {
+			ph.Ext, ph.Note = ext, rest
+		}
 		dup := false
 		for _, q := range out {
 			if q.Number == ph.Number && q.Ext == ph.Ext {

@@ -447,11 +447,14 @@ func (x *exporter) phones(ps []directory.Phone, owner string, link func(*Phone))
 			ph.Type = p.Type
 		}
 		if p.Extension != "" {
-			if v, err := strconv.ParseUint(p.Extension, 10, 32); err == nil {
+			// HSDS extensions are numbers: one with a leading zero, too
+			// long or not a number is written into the description
+			// (extensionNote), which the importer reads back.
+			if v, err := strconv.ParseUint(p.Extension, 10, 32); err == nil && strconv.FormatUint(v, 10) == p.Extension {
 				f := float64(v)
 				ph.Extension = &f
 			} else {
-				ph.Description = strings.TrimSpace("Extension " + p.Extension + ". " + ph.Description)
+				ph.Description = extensionNote(p.Extension, ph.Description)
 			}
 		}
 		ph.Languages = x.languages(p.Languages, "phone/"+owner+"#"+strconv.Itoa(i), func(g *Language) { g.PhoneID = ph.ID })

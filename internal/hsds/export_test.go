@@ -372,7 +372,7 @@ func TestExportImportFixture(t *testing.T) {
 		t.Fatalf("%d locations and %d services, want 2 and 4", len(o.Locations), len(o.Services))
 	}
 	if o.Description != "Neighborhood center with a pantry, a clinic and a shelter." || len(o.Phones) != 3 ||
-		o.Phones[0].Extension != "12" || o.Phones[2].Type != "tty" || !strings.Contains(o.Phones[2].Note, "Extension 4#") {
+		o.Phones[0].Extension != "12" || o.Phones[2].Type != "tty" || o.Phones[2].Extension != "4#" || o.Phones[2].Note != "" {
 		t.Errorf("organization: %q %+v", o.Description, o.Phones)
 	}
 	main, annex := o.Locations[0], o.Locations[1]

@@ -14,7 +14,8 @@ import (
 
 // The comparable form of a catalog for the round trip: every field both
 // HSDS and the importer carry, with pointers replaced by positions and
-// lists whose order the import rules decide sorted. Left out: ids and
+// lists whose order the import rules decide sorted (categories keep
+// their order: the first is the primary one). Left out: ids and
 // file paths (slugs made from the names), sources (their names differ),
 // verified_by (HSDS has no field for it) and the location time zone.
 type rtOrg struct {
@@ -79,7 +80,7 @@ func comparable(cat *directory.Catalog, ds *Dataset) map[string]rtOrg {
 		}
 		for _, s := range o.Services {
 			rs := rtSvc{SourceID: svcID(s), Name: s.Name, AlternateName: s.AlternateName, Description: s.Description,
-				URL: s.URL, Email: s.Email, Categories: sorted(s.Categories), Insurance: sorted(s.Insurance),
+				URL: s.URL, Email: s.Email, Categories: s.Categories, Insurance: sorted(s.Insurance),
 				Languages: s.Languages, Apply: sorted(s.Apply), Area: s.Area, Eligibility: s.Eligibility, Cost: s.Cost,
 				Fees: s.Fees, ApplyNotes: s.ApplyNotes, Capacity: s.Capacity, Alert: s.Alert, Status: s.Status,
 				Hours: s.Hours, Phones: s.Phones}

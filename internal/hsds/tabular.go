@@ -16,7 +16,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -262,17 +265,7 @@ func (d *Dataset) WriteTable(w io.Writer, table string) error {
 	}
 	rec := make([]string, len(cols))
 	err := d.Rows(table, func(v any) error {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		for i, c := range cols {
-			rec[i] = cell(m[c])
-		}
+		cells(v, cols, rec)
 		return cw.Write(rec)
 	})
 	if err != nil {
@@ -285,22 +278,52 @@ func (d *Dataset) WriteTable(w io.Writer, table string) error {
 	return nil
 }
 
-// cell writes a JSON value as a CSV cell: strings as they are, numbers in
-// their shortest form, absent values empty.
-func cell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
+// cells fills rec with the CSV cells of record v (a pointer to a model
+// struct) for cols: each column is the struct field with that JSON name;
+// strings as they are, numbers in their shortest form, absent values and
+// columns the struct does not have empty.
+func cells(v any, cols []string, rec []string) {
+	rv := reflect.ValueOf(v).Elem()
+	plan := columnPlan(rv.Type(), cols)
+	for i, fi := range plan {
+		rec[i] = ""
+		if fi < 0 {
+			continue
+		}
+		switch f := rv.Field(fi); f.Kind() {
+		case reflect.String:
+			rec[i] = f.String()
+		case reflect.Pointer:
+			if !f.IsNil() && f.Elem().Kind() == reflect.Float64 {
+				rec[i] = strconv.FormatFloat(f.Elem().Float(), 'f', -1, 64)
+			}
+		}
 	}
+}
+
+// plans caches, by struct type and column list, the field index of each
+// column (-1 for none).
+var plans sync.Map
+
+func columnPlan(t reflect.Type, cols []string) []int {
+	key := t.String() + "\x00" + strings.Join(cols, ",")
+	if p, ok := plans.Load(key); ok {
+		return p.([]int)
+	}
+	byName := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		byName[name] = i
+	}
+	plan := make([]int, len(cols))
+	for i, c := range cols {
+		plan[i] = -1
+		if fi, ok := byName[c]; ok {
+			plan[i] = fi
+		}
+	}
+	plans.Store(key, plan)
+	return plan
 }
 
 // Formats of `trellis export hsds`.
