@@ -25,8 +25,19 @@ lint:
 
 # Benchmarks: index build (DC data, 100k synthetic services) and search latency.
 # Set TRELLIS_NATIONAL_DATA to an imported copy of the national package to include it.
+# The match benchmark (three needs on 100k synthetic services) reports p50/p99 over
+# MATCHTIME matches.
+MATCHTIME ?= 500x
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime=$(BENCHTIME) ./internal/search/ ./internal/geo/ ./internal/listings/
+	$(GO) test -run '^$$' -bench 'Match' -benchmem -benchtime=$(MATCHTIME) ./internal/match/
+
+# Relevance evaluation: nDCG@10 and recall@5 over the judged cases in
+# testdata/relevance/ (DC and Chicago), overall and per directory, and the
+# failing cases. The test fails below the floors in internal/match/eval_test.go.
+eval:
+	@mkdir -p bin && $(GO) test -c -o bin/match.test ./internal/match/
+	cd internal/match && ../../bin/match.test -test.run '^TestRelevance$$' -report
 
 clean:
 	rm -rf bin var

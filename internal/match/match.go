@@ -53,6 +53,8 @@ type doc struct {
 	hasPoint bool
 	// name holds the folded, plural-stemmed words of the service's name.
 	name []string
+	// key orders documents: service id, then location id.
+	key string
 }
 
 // New indexes the services of ix's catalog for matching. Inactive
@@ -70,6 +72,7 @@ func New(ix *search.Index) *Matcher {
 		name := nameWords(s)
 		add := func(l *directory.Location) {
 			d := doc{svc: s, loc: l, name: name}
+			d.key = makeKey(&d)
 			d.point, d.hasPoint = search.LocationPoint(l)
 			i := int32(len(m.docs))
 			m.docs = append(m.docs, d)
@@ -281,22 +284,38 @@ func (m *Matcher) matchNeed(ctx context.Context, p *Profile, el *Eligible, r ren
 // relevance, in widened) within reach of the place.
 func (m *Matcher) categoryCandidates(p *Profile, cats, widened, words []string, reach float64) []cand {
 	var idx []int32
-	seen := map[int32]bool{}
+	groups := 0
 	for _, group := range [][]string{cats, widened} {
 		for _, c := range group {
-			for _, i := range m.byCat[c] {
-				if !seen[i] {
-					seen[i] = true
-					idx = append(idx, i)
-				}
-			}
+			idx = append(idx, m.byCat[c]...)
+			groups++
 		}
 	}
-	out := make([]cand, 0, len(idx))
+	if groups > 1 {
+		// A document in several of the categories is listed once.
+		sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
+		out := idx[:0]
+		for i, d := range idx {
+			if i == 0 || d != idx[i-1] {
+				out = append(out, d)
+			}
+		}
+		idx = out
+	}
+	var box orb.Bound
+	if p.Place != nil && !math.IsInf(reach, 1) {
+		box = reachBound(p.Place.Point, reach)
+	}
+	out := make([]cand, 0, min(len(idx), 1024))
 	for _, i := range idx {
 		d := &m.docs[i]
 		c := cand{d: d}
 		if p.Place != nil && d.hasPoint {
+			// The bound rejects most far documents without the
+			// great-circle distance; geo.Distance decides the rest.
+			if !box.IsEmpty() && !box.Contains(d.point) {
+				continue
+			}
 			c.dist, c.hasDist = geo.Distance(p.Place.Point, d.point), true
 			if c.dist > reach {
 				continue
@@ -307,6 +326,19 @@ func (m *Matcher) categoryCandidates(p *Profile, cats, widened, words []string, 
 		out = append(out, c)
 	}
 	return out
+}
+
+// reachBound returns a latitude-longitude box that holds every point
+// within meters of p, a little generously (it is a prefilter).
+func reachBound(p orb.Point, meters float64) orb.Bound {
+	const metersPerDegree = 111_000.0
+	dLat := meters / metersPerDegree * 1.01
+	cos := math.Cos(p.Lat() * math.Pi / 180)
+	if cos < 0.01 || dLat >= 90 {
+		return orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	}
+	dLon := min(dLat/cos, 180)
+	return orb.Bound{Min: orb.Point{p.Lon() - dLon, p.Lat() - dLat}, Max: orb.Point{p.Lon() + dLon, p.Lat() + dLat}}
 }
 
 // textCandidates finds documents by the words of the need through the
@@ -331,6 +363,7 @@ func (m *Matcher) textCandidates(ctx context.Context, p *Profile, text string, r
 	out := make([]cand, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		d := &doc{svc: h.Service, loc: h.Location, name: nameWords(h.Service)}
+		d.key = makeKey(d)
 		d.point, d.hasPoint = search.LocationPoint(h.Location)
 		c := cand{d: d, rel: 0.5}
 		if top > 0 {
@@ -554,9 +587,15 @@ func better(a, b Ranked) bool {
 }
 
 // docKey is a document's stable order: service id, then location id.
-func docKey(d *doc) string {
+func docKey(d *doc) string { return d.key }
+
+func makeKey(d *doc) string {
 	if d.loc == nil {
 		return d.svc.Key()
 	}
 	return d.svc.Key() + "\x00" + d.loc.ID
 }
+
+// docCount returns how many service-at-location documents the matcher
+// holds.
+func (m *Matcher) docCount() int { return len(m.docs) }

@@ -57,6 +57,17 @@ var urgentWords = map[string]bool{
 	"ya mismo": true, "emergencia": true,
 }
 
+// headWords are nouns people put after the need itself ("methadone
+// clinic", "mental health treatment", "food program"). Each is a synonym
+// of some category, but next to a more specific word it names the kind of
+// place, not the need: a head word counts for its categories only when
+// nothing else in the need names one.
+var headWords = map[string]bool{
+	"clinic": true, "clinica": true, "treatment": true, "tratamiento": true, "center": true, "centre": true,
+	"centro": true, "program": true, "programa": true, "service": true, "services": true, "servicios": true,
+	"help": true, "ayuda": true, "office": true, "oficina": true,
+}
+
 var folder = asciifolding.New()
 
 // foldWords lowercases s, folds it to ASCII and splits it into words of
@@ -109,6 +120,27 @@ func (m *Matcher) read(n Need) (ReadAs, []string) {
 		} else {
 			r := m.ix.Read(n.Text)
 			ra.Corrections, ra.Ignored = r.Corrections, r.Ignored
+			if len(r.Corrections) > 0 {
+				// Read the corrected words again, so that a misspelled
+				// word still completes a phrase ("methadon clinic").
+				words := foldWords(n.Text)
+				for i, w := range words {
+					if c, ok := r.Corrections[w]; ok {
+						words[i] = c
+					}
+				}
+				if again := m.ix.Read(strings.Join(words, " ")); len(again.Parts) < len(r.Parts) {
+					r.Parts = again.Parts
+					for i := range r.Parts {
+						for typed, c := range r.Corrections {
+							if r.Parts[i].Text == c || strings.Contains(" "+r.Parts[i].Text+" ", " "+c+" ") {
+								r.Parts[i].Text = strings.Replace(r.Parts[i].Text, c, typed, 1)
+								r.Parts[i].Corrected = true
+							}
+						}
+					}
+				}
+			}
 			for _, p := range r.Parts {
 				rw := ReadWord{Text: p.Text, Phrase: p.Phrase}
 				if p.Corrected {
@@ -118,6 +150,8 @@ func (m *Matcher) read(n Need) (ReadAs, []string) {
 				case p.Phrase:
 					rw.Categories = p.Categories
 					strong = append(strong, p.Categories...)
+				case headWords[p.Text] || headWords[p.Term]:
+					weak = append(weak, m.exact[p.Term]...)
 				case len(m.exact[p.Term]) > 0:
 					rw.Categories = m.exact[p.Term]
 					strong = append(strong, rw.Categories...)
@@ -133,7 +167,11 @@ func (m *Matcher) read(n Need) (ReadAs, []string) {
 			}
 			if len(strong) == 0 && len(weak) > 0 {
 				for i, p := range r.Parts {
-					if !p.Phrase && !p.Corrected {
+					switch {
+					case p.Phrase:
+					case headWords[p.Text] || headWords[p.Term]:
+						ra.Words[i].Categories = m.exact[p.Term]
+					case !p.Corrected:
 						ra.Words[i].Categories = p.Categories
 					}
 				}

@@ -97,7 +97,7 @@ func maxOpen(urgent bool) float64 {
 //     generally);
 //   - 0.85 the need named a top-level category and the service is only in
 //     its subcategories (more specialised than asked: a methadone clinic
-//     for "drinking"), less 0.04 for each subcategory listed before its
+//     for "drinking"), less 0.06 for each subcategory listed before its
 //     own: the taxonomy lists a need's subcategories most-asked-for first,
 //     so "comida" ranks a pantry before a farmers market;
 //   - 0.55 the service is only in a widened parent (not the detox asked
@@ -116,7 +116,7 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 			case c == r:
 				best = max(best, 1)
 			case directory.IsSubcategory(c, r):
-				best = max(best, 0.85-0.04*float64(childRank[c]))
+				best = max(best, 0.85-0.06*float64(childRank[c]))
 			}
 		}
 		for _, r := range widened {
