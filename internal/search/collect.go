@@ -47,7 +47,7 @@ func (q *postQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	wide := len(ix.catIDs) > 64
 	return searcher.NewFilteringSearcher(ctx, s, func(_ *bsearch.SearchContext, dm *bsearch.DocumentMatch) bool {
 		h := ix.hotOf(dm)
-		if h == nil {
+		if h == nil || (!h.active && !f.IncludeInactive) {
 			return false
 		}
 		// The exact radius cut, from the compact record; the other rules

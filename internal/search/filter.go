@@ -179,8 +179,8 @@ func (f *Filter) checkPost(d *docRef, dir *time.Location) Exclusion {
 // and a coarse geographic prefilter for the radius (circleCells): must are
 // queries a document must match, each with boost 0 so that they narrow the
 // result without changing its scores, and mustNot queries it must not
-// match. Rules that keep most documents (active status, gender, age,
-// insurance) are written as exclusions of the few documents they drop, which
+// match. Rules that keep most documents (gender, age, insurance) are
+// written as exclusions of the few documents they drop, which
 // bleve checks far faster than a conjunction with a nearly full list.
 func (f *Filter) filterQueries() (must, mustNot []query.Query) {
 	term := func(kind, v string) query.Query {
@@ -197,13 +197,9 @@ func (f *Filter) filterQueries() (must, mustNot []query.Query) {
 		d.SetBoost(0)
 		return d
 	}
-	if !f.IncludeInactive {
-		for _, st := range directory.Statuses {
-			if st != directory.StatusActive {
-				mustNot = append(mustNot, term(flagStatus, string(st)))
-			}
-		}
-	}
+	// The active-status rule runs on the compact per-match record (see
+	// postQuery): nearly every document passes it, and checking it there
+	// spares bleve an exclusion query on every search.
 	if len(f.Categories) > 0 {
 		qs := make([]query.Query, len(f.Categories))
 		for i, c := range f.Categories {

@@ -106,6 +106,7 @@ type hotDoc struct {
 	ord      int32
 	rank     uint32
 	hasPoint bool
+	active   bool
 }
 
 // LocationPoint returns the point search uses for location l: its own
@@ -263,9 +264,6 @@ func (d *docRef) document(id string, an analyzers) *document.Document {
 			flags = append(flags, flag(kind, v))
 		}
 	}
-	if st := statusOf(s); st != directory.StatusActive {
-		add(flagStatus, string(st))
-	}
 	if wheelchairOK(l) {
 		add(flagWheel, valTrue)
 	}
@@ -356,7 +354,8 @@ func (ix *Index) loadOrdinals() error {
 	}
 	for i, n := range nums {
 		d := &ix.docs[i]
-		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i), rank: d.rank}
+		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i), rank: d.rank,
+			active: statusOf(d.svc) == directory.StatusActive}
 		for _, c := range d.cats {
 			if c < 64 {
 				h.cats |= 1 << c

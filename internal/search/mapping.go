@@ -45,10 +45,9 @@ const (
 
 // Flag kinds and values (fFlag).
 const (
-	flagStatus = "status"    // a directory.Status other than active
-	flagCost   = "cost"      // "free"
-	flagLang   = "lang"      // primary language subtags offered
-	flagVets   = "vets-only" // "T" when only veterans are served
+	flagCost = "cost"      // "free"
+	flagLang = "lang"      // primary language subtags offered
+	flagVets = "vets-only" // "T" when only veterans are served
 	// flagNotGender and flagNotIns name the genders a service does not
 	// serve and the plans it does not take, when it restricts them.
 	flagNotGender = "not-gender"
