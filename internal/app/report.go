@@ -170,17 +170,17 @@ func writeNeedsText(w io.Writer, rep needs.Report) error {
 		return err
 	}
 	head, row := needsColumns(rep)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, l := range rep.Rows {
-		fmt.Fprintln(tw, strings.Join(row(l), "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(row(l), "\t"))
 	}
 	total := row(rep.Total)
 	total[0] = "total"
 	for i := 1; i < len(head)-4; i++ {
 		total[i] = ""
 	}
-	fmt.Fprintln(tw, strings.Join(total, "\t")+"\t")
+	fmt.Fprintln(tw, strings.Join(total, "\t"))
 	return tw.Flush()
 }
 
