@@ -58,6 +58,10 @@ func walkTable(e *env, aRef string) map[string][]variant {
 		},
 		"GET /api/v1/organizations/:id": {{"", fixed("/api/v1/organizations/north-shelter"), all(200)}},
 		"GET /api/v1/taxonomy":          {{"", fixed("/api/v1/taxonomy"), all(200)}},
+		"GET /api/v1/screening":         {{"", fixed("/api/v1/screening"), all(200)}},
+		"POST /api/v1/match": {{"a need near a ZIP", func(*env, string) (string, any) {
+			return "/api/v1/match", map[string]any{"needs": []string{"shelter"}, "near": "20001"}
+		}, all(200)}},
 
 		"POST /api/v1/auth/tokens": {{"own credentials", func(e *env, role string) (string, any) {
 			return "/api/v1/auth/tokens", creds(e, role)

@@ -9,6 +9,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/i18n"
+	"trellis/internal/match"
 	"trellis/internal/present"
 	"trellis/internal/search"
 	"trellis/internal/snapshot"
@@ -17,7 +18,7 @@ import (
 // searchParams are the query parameters GET /api/v1/search takes.
 var searchParams = []string{
 	"q", "near", "lat", "lon", "radius", "sort", "category", "open_now", "open_at", "free",
-	"language", "age", "gender", "veteran", "insurance", "walk_in", "wheelchair", "in_area",
+	"language", "age", "gender", "veteran", "insurance", "circumstances", "walk_in", "wheelchair", "in_area",
 	"include_inactive", "page", "per_page", "lang", "units",
 }
 
@@ -61,6 +62,9 @@ type hitView struct {
 	present.HitView
 	Score   float64        `json:"score,omitempty"`
 	Matched []search.Match `json:"matched,omitempty"`
+	// Reasons explain the result as POST /api/v1/match does: distance,
+	// open state, fit for the person, language, cost, insurance, freshness.
+	Reasons []match.Reason `json:"reasons"`
 }
 
 type facetView struct {
@@ -118,6 +122,21 @@ func (s *Server) searchQuery(c echo.Context, snap *snapshot.Snapshot) (search.Qu
 			p.fail("insurance", "insurance must be among %v, not %q", directory.InsurancePlans, ins)
 		}
 	}
+	if cs := p.list("circumstances"); len(cs) > 0 {
+		// The person's circumstances, read as POST /api/v1/match reads
+		// them: services restricted to populations the person is in none
+		// of are dropped; populations people may not disclose never drop
+		// a service.
+		pe := &match.Person{Age: f.Age, Gender: f.Gender, Veteran: f.Veteran, Circumstances: cs}
+		if err := pe.Normalize(); err != nil {
+			p.fail("circumstances", "%s", apperr.As(err).Message)
+		} else {
+			f.Populations = match.ServedPopulations(pe)
+			if f.Veteran == nil && contains(pe.Circumstances, directory.PopulationVeterans) {
+				f.Veteran = pe.Veteran
+			}
+		}
+	}
 	f.WalkIn = p.boolean("walk_in")
 	f.Wheelchair = p.boolean("wheelchair")
 	f.InArea = p.boolean("in_area")
@@ -173,10 +192,26 @@ func (s *Server) search(c echo.Context) error {
 			out.Query.Near.County = geo.CountyLabel(pl.County)
 		}
 	}
+	var m *match.Matcher
+	if len(res.Hits) > 0 {
+		m = s.matchers.get(snap)
+	}
+	pr := match.Profile{Now: q.Now, Lang: lang, Unit: unit, Place: q.Place}
+	if f := q.Filter; f.Age != nil || f.Gender != "" || f.Veteran != nil || len(f.Insurance) > 0 || len(f.Languages) > 0 || len(f.Populations) > 0 {
+		pr.Person = &match.Person{Age: f.Age, Gender: f.Gender, Veteran: f.Veteran, Insurance: f.Insurance,
+			Languages: f.Languages, Circumstances: listParam(c, "circumstances")}
+	}
 	for _, h := range res.Hits {
-		out.Results = append(out.Results, hitView{HitView: v.Hit(h.Service, h.Location, h.Distance, h.Open), Score: h.Score, Matched: h.Why})
+		out.Results = append(out.Results, hitView{HitView: v.Hit(h.Service, h.Location, h.Distance, h.Open), Score: h.Score, Matched: h.Why,
+			Reasons: m.Explain(h.Service, h.Location, h.Distance, h.Open, h.Categories, pr)})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// listParam reads a parameter given repeated or comma-separated, as
+// params.list does, after the query was checked.
+func listParam(c echo.Context, name string) []string {
+	return (&params{v: c.QueryParams()}).list(name)
 }
 
 func facets(v present.Viewer, fs []search.CategoryCount) []facetView {

@@ -599,3 +599,31 @@ func makeKey(d *doc) string {
 // docCount returns how many service-at-location documents the matcher
 // holds.
 func (m *Matcher) docCount() int { return len(m.docs) }
+
+// Explain returns the reasons for service s at location l (nil for a
+// service without one) as a match would give them, for a search result:
+// distance in meters from the place (nil when unknown), its open state,
+// the categories the search matched, and the person and language of
+// profile p (its needs are not used). It never fails: a profile that does
+// not validate is explained without its person.
+func (m *Matcher) Explain(s *directory.Service, l *directory.Location, distance *float64, open directory.OpenState, categories []string, p Profile) []Reason {
+	if p.Person != nil && p.Person.Normalize() != nil {
+		p.Person = nil
+	}
+	if p.Lang == "" {
+		p.Lang = directory.Languages[0]
+	}
+	if p.Unit != "km" {
+		p.Unit = "mi"
+	}
+	rk := Ranked{Service: s, Location: l, Distance: distance, Open: open}
+	_, rk.zone = s.HoursAt(l, m.zone)
+	rk.Parts.Fit, rk.fitWhy = fitPart(s, p.Person)
+	var langs []string
+	if p.Person != nil {
+		langs = p.Person.Languages
+	}
+	_, rk.langWhy = languagePart(s, l, langs)
+	r := renderer{lang: p.Lang, unit: p.Unit, now: p.Now, stale: m.cat.Info.StaleAfter}
+	return r.resultReasons(m, &rk, &p, &ReadAs{Categories: categories})
+}

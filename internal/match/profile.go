@@ -177,7 +177,7 @@ func (p *Profile) normalize(tax *directory.Taxonomy) error {
 		}
 	}
 	if p.Person != nil {
-		if err := p.Person.normalize(); err != nil {
+		if err := p.Person.Normalize(); err != nil {
 			return err
 		}
 	}
@@ -199,7 +199,10 @@ func (p *Profile) normalize(tax *directory.Taxonomy) error {
 	return nil
 }
 
-func (pe *Person) normalize() error {
+// Normalize checks a person's fields and puts them in canonical form
+// (lower case, primary language subtags, circumstances as populations). It
+// returns an *apperr.Error naming the field ("person.age") for a bad value.
+func (pe *Person) Normalize() error {
 	if pe.Age != nil && (*pe.Age < 0 || *pe.Age > 130) {
 		return apperr.Field("person.age", "age must be between 0 and 130")
 	}

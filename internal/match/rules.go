@@ -80,23 +80,34 @@ type Eligible struct {
 // NewEligible returns the rules for a profile; zone is the directory's
 // time zone.
 func NewEligible(p *Person, place *geo.Place, c Constraints, now time.Time, zone *time.Location) *Eligible {
-	e := &Eligible{person: p, place: place, c: c, at: now, zone: zone}
+	e := &Eligible{person: p, place: place, c: c, at: now, zone: zone, has: ServedPopulations(p)}
 	if c.OpenAt != nil {
 		e.at = *c.OpenAt
 	}
-	if p != nil {
-		e.has = append(append([]string(nil), p.Circumstances...), disclosed...)
-		if p.Veteran == nil || *p.Veteran {
-			e.has = append(e.has, directory.PopulationVeterans)
-		}
-		if p.Age == nil || *p.Age <= youthMaxAge {
-			e.has = append(e.has, directory.PopulationYouth)
-		}
-		if p.Age == nil || *p.Age >= seniorMinAge {
-			e.has = append(e.has, directory.PopulationSeniors)
-		}
-	}
 	return e
+}
+
+// ServedPopulations returns the populations to check a service's
+// restriction against for person p (Eligibility.ServesPopulations, and
+// search.Filter.Populations): the person's circumstances, the disclosed
+// populations, veterans unless the person is known not to be one, and
+// youth and seniors unless the person's age rules them out. It returns nil
+// for a nil person: nobody is excluded for who they are.
+func ServedPopulations(p *Person) []string {
+	if p == nil {
+		return nil
+	}
+	has := append(append([]string(nil), p.Circumstances...), disclosed...)
+	if p.Veteran == nil || *p.Veteran {
+		has = append(has, directory.PopulationVeterans)
+	}
+	if p.Age == nil || *p.Age <= youthMaxAge {
+		has = append(has, directory.PopulationYouth)
+	}
+	if p.Age == nil || *p.Age >= seniorMinAge {
+		has = append(has, directory.PopulationSeniors)
+	}
+	return has
 }
 
 // ruleHit is one failed rule, rendered to text only for what is shown.
