@@ -94,51 +94,55 @@ func (ix *Index) docOf(dm *bsearch.DocumentMatch) *docRef {
 // byte order is rank order.
 func (ix *Index) rankKey(r uint32) string { return ix.rankKeys[4*r : 4*r+4] }
 
-// rankSort orders hits by service key, then location id (docRef.rank).
-type rankSort struct{ ix *Index }
-
-func (s *rankSort) UpdateVisitor(string, []byte) {}
-func (s *rankSort) Value(dm *bsearch.DocumentMatch) string {
-	if h := s.ix.hotOf(dm); h != nil {
-		return s.ix.rankKey(h.rank)
-	}
-	return "\xff\xff\xff\xff\xff"
+// keySort is a bleve sort on a key computed in Go for each match, from
+// the compact record: keys compare as bytes, ascending. It needs no doc
+// values, stored fields or external ids.
+type keySort struct {
+	ix  *Index
+	key func(*hotDoc) string
 }
-func (s *rankSort) DecodeValue(v string) string      { return v }
-func (s *rankSort) Descending() bool                 { return false }
-func (s *rankSort) RequiresDocID() bool              { return false }
-func (s *rankSort) RequiresScoring() bool            { return false }
-func (s *rankSort) RequiresFields() []string         { return nil }
-func (s *rankSort) Reverse()                         {}
-func (s *rankSort) Copy() bsearch.SearchSort         { c := *s; return &c }
-func (s *distanceSort) UpdateVisitor(string, []byte) {}
-func (s *distanceSort) DecodeValue(v string) string  { return v }
-func (s *distanceSort) Descending() bool             { return false }
-func (s *distanceSort) RequiresDocID() bool          { return false }
-func (s *distanceSort) RequiresScoring() bool        { return false }
-func (s *distanceSort) RequiresFields() []string     { return nil }
-func (s *distanceSort) Reverse()                     {}
-func (s *distanceSort) Copy() bsearch.SearchSort     { c := *s; return &c }
-func (s *distanceSort) Value(dm *bsearch.DocumentMatch) string {
-	if h := s.ix.hotOf(dm); h != nil && h.hasPoint {
-		return distanceKey(geo.Distance(s.from, h.point), true)
+
+// missingKey sorts after every rank and distance key.
+const missingKey = "\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+
+func (s *keySort) Value(dm *bsearch.DocumentMatch) string {
+	// The match was looked up when postQuery let it through; this second
+	// lookup hits the cache.
+	if h := s.ix.hotOf(dm); h != nil {
+		return s.key(h)
 	}
-	return distanceKey(0, false)
+	return missingKey
+}
+func (s *keySort) UpdateVisitor(string, []byte) {}
+func (s *keySort) DecodeValue(v string) string  { return v }
+func (s *keySort) Descending() bool             { return false }
+func (s *keySort) RequiresDocID() bool          { return false }
+func (s *keySort) RequiresScoring() bool        { return false }
+func (s *keySort) RequiresFields() []string     { return nil }
+func (s *keySort) Reverse()                     {}
+func (s *keySort) Copy() bsearch.SearchSort     { c := *s; return &c }
+
+// rankSort orders hits by service key, then location id (docRef.rank).
+func (ix *Index) rankSort() *keySort {
+	return &keySort{ix: ix, key: func(h *hotDoc) string { return ix.rankKey(h.rank) }}
 }
 
 // distanceSort orders hits by geo.Distance from a place, nearest first,
 // documents without a point last.
-type distanceSort struct {
-	ix   *Index
-	from orb.Point
+func (ix *Index) distanceSort(from orb.Point) *keySort {
+	return &keySort{ix: ix, key: func(h *hotDoc) string {
+		if !h.hasPoint {
+			return missingKey
+		}
+		return distanceKey(geo.Distance(from, h.point))
+	}}
 }
 
 // distanceKey encodes a distance so that byte order is numeric order: the
-// bits of a non-negative float64, big-endian; after every distance when
-// there is none.
-func distanceKey(m float64, ok bool) string {
-	if !ok || math.IsNaN(m) {
-		return "\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+// bits of a non-negative float64, big-endian.
+func distanceKey(m float64) string {
+	if math.IsNaN(m) {
+		return missingKey
 	}
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], math.Float64bits(math.Abs(m)))

@@ -336,21 +336,10 @@ func veteransOnly(s *directory.Service) bool {
 	return true
 }
 
-func wheelchairOf(l *directory.Location) string {
-	switch {
-	case l == nil:
-		return wheelNA
-	case l.Wheelchair == nil:
-		return valUnknown
-	case *l.Wheelchair:
-		return wheelYes
-	}
-	return wheelNo
-}
-
+// wheelchairOK reports whether location l is wheelchair accessible, or
+// there is no location to enter (phone and online services).
 func wheelchairOK(l *directory.Location) bool {
-	w := wheelchairOf(l)
-	return w == wheelYes || w == wheelNA
+	return l == nil || (l.Wheelchair != nil && *l.Wheelchair)
 }
 
 // areaService returns s, or for a service with a radius service area and a

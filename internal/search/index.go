@@ -1,24 +1,3 @@
-// Package search indexes a directory.Catalog with bleve and answers
-// searches over it: plain-language and misspelled text in English and
-// Spanish, a place with a radius, eligibility and opening-hours filters,
-// category facets and paging.
-//
-// The index holds one document per service at a location (a service with
-// no locations, delivered by phone or online, gets one document without a
-// point). It is a bleve v2 scorch index kept in memory, scored with BM25,
-// with the taxonomy's single-word synonyms in bleve's synonym source and
-// multi-word phrases ("place to sleep", "food stamps") matched to their
-// categories before the query reaches bleve.
-//
-// Confidential locations: the point of a confidential location is replaced,
-// everywhere in this package, by the centre of the 0.05-degree grid cell
-// that contains it (about 5.5 km by 4.4 km in the mid-latitudes). That
-// coarse point is what the index holds, what the radius filter and the
-// distance sort use, and results never carry a distance for such a
-// location. Repeated searches from different places can therefore learn at
-// most the grid cell, never the address or the point.
-//
-// An Index is immutable after Build and safe for concurrent use.
 package search
 
 import (

@@ -59,11 +59,7 @@ const (
 	// that level (cellSizes), "x:y".
 	flagCell = "cell"
 
-	valTrue    = "T"
-	valUnknown = "unknown"
-	wheelYes   = "yes"
-	wheelNo    = "no"
-	wheelNA    = "n/a"
+	valTrue = "T"
 )
 
 // flag returns the fFlag term for a kind and value. Spaces in the value

@@ -287,12 +287,12 @@ func (ix *Index) run(ctx context.Context, q *Query, units []unit, relaxed bool) 
 	post := ix.newPostQuery(main, &q.Filter)
 	req := bleve.NewSearchRequestOptions(post, q.PerPage, (q.Page-1)*q.PerPage, false)
 	req.PreSearchData = pre
-	rank := &rankSort{ix}
+	rank := ix.rankSort()
 	switch q.Sort {
 	case SortRelevance:
 		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, rank})
 	case SortDistance:
-		req.SortByCustom(bsearch.SortOrder{&distanceSort{ix: ix, from: q.Place.Point}, rank})
+		req.SortByCustom(bsearch.SortOrder{ix.distanceSort(q.Place.Point), rank})
 		req.Score = bleve.ScoreNone
 	default:
 		req.SortByCustom(bsearch.SortOrder{rank})
