@@ -61,15 +61,16 @@ func (s *Server) hsdsRoutes() {
 	g.GET("/", s.hsdsBase)
 	g.GET("/openapi.json", s.hsdsOpenAPI)
 	g.GET("/services", s.hsdsServices)
-	g.GET("/services/:id", s.hsdsService)
+	g.GET("/services/:id", hsdsByID(s, "/services/{id}", "service", (*hsds.Dataset).Service, nil))
 	g.GET("/organizations", s.hsdsOrganizations)
 	g.GET("/organizations/:id", s.hsdsOrganization)
 	g.GET("/taxonomies", s.hsdsTaxonomies)
-	g.GET("/taxonomies/:id", s.hsdsTaxonomy)
+	g.GET("/taxonomies/:id", hsdsByID(s, "/taxonomies/{id}", "taxonomy", (*hsds.Dataset).Taxonomy, nil))
 	g.GET("/taxonomy_terms", s.hsdsTerms)
-	g.GET("/taxonomy_terms/:id", s.hsdsTerm)
+	g.GET("/taxonomy_terms/:id", hsdsByID(s, "/taxonomy_terms/{id}", "taxonomy_term", (*hsds.Dataset).TaxonomyTerm, nil))
 	g.GET("/service_at_locations", s.hsdsServiceAtLocations)
-	g.GET("/service_at_locations/:id", s.hsdsServiceAtLocation)
+	g.GET("/service_at_locations/:id", hsdsByID(s, "/service_at_locations/{id}", "service_at_location", (*hsds.Dataset).ServiceAtLocation,
+		func(ds *hsds.Dataset, sal *hsds.ServiceAtLocation) any { return salView(ds, sal, true) }))
 }
 
 // hsdsData returns the snapshot being served and its HSDS form, building
@@ -93,6 +94,29 @@ func (s *Server) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
 	}
 	s.hsdsCache.cur.Store(&hsdsEntry{cat: snap.Catalog, ds: ds})
 	return snap, ds, nil
+}
+
+// hsdsByID returns the handler of GET <path> (a path with {id}): the
+// record lookup finds, as view renders it (nil: as it is), or a 404
+// naming kind. Services and service_at_locations come fully nested.
+func hsdsByID[T any](s *Server, path, kind string, lookup func(*hsds.Dataset, string) *T, view func(*hsds.Dataset, *T) any) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		_, ds, err := s.hsdsData()
+		if err != nil {
+			return err
+		}
+		if _, err := hsdsParams(c, path); err != nil {
+			return err
+		}
+		rec := lookup(ds, c.Param("id"))
+		if rec == nil {
+			return errNotFound(kind, c.Param("id"))
+		}
+		if view == nil {
+			return c.JSON(http.StatusOK, rec)
+		}
+		return c.JSON(http.StatusOK, view(ds, rec))
+	}
 }
 
 // hsdsParams reads the query of an /hsds/ route strictly, against the
@@ -380,22 +404,6 @@ func (s *Server) hsdsServices(c echo.Context) error {
 	})
 }
 
-// hsdsService answers GET /hsds/services/{id}: the fully nested service.
-func (s *Server) hsdsService(c echo.Context) error {
-	_, ds, err := s.hsdsData()
-	if err != nil {
-		return err
-	}
-	if _, err := hsdsParams(c, "/services/{id}"); err != nil {
-		return err
-	}
-	svc := ds.Service(c.Param("id"))
-	if svc == nil {
-		return errNotFound("service", c.Param("id"))
-	}
-	return c.JSON(http.StatusOK, svc)
-}
-
 // hsdsServiceAtLocations answers GET /hsds/service_at_locations.
 func (s *Server) hsdsServiceAtLocations(c echo.Context) error {
 	snap, ds, err := s.hsdsData()
@@ -448,22 +456,6 @@ func salView(ds *hsds.Dataset, sal *hsds.ServiceAtLocation, full bool) *hsds.Ser
 	out.Location = sal.Location.Flat()
 	out.Service = svc.Flat()
 	return &out
-}
-
-// hsdsServiceAtLocation answers GET /hsds/service_at_locations/{id}.
-func (s *Server) hsdsServiceAtLocation(c echo.Context) error {
-	_, ds, err := s.hsdsData()
-	if err != nil {
-		return err
-	}
-	if _, err := hsdsParams(c, "/service_at_locations/{id}"); err != nil {
-		return err
-	}
-	sal := ds.ServiceAtLocation(c.Param("id"))
-	if sal == nil {
-		return errNotFound("service_at_location", c.Param("id"))
-	}
-	return c.JSON(http.StatusOK, salView(ds, sal, true))
 }
 
 // textHas reports whether any of fields contains the search words, each
@@ -572,22 +564,6 @@ func (s *Server) hsdsTaxonomies(c echo.Context) error {
 	return writeList(c, pg, out, func(t *hsds.Taxonomy) any { return t })
 }
 
-// hsdsTaxonomy answers GET /hsds/taxonomies/{id}.
-func (s *Server) hsdsTaxonomy(c echo.Context) error {
-	_, ds, err := s.hsdsData()
-	if err != nil {
-		return err
-	}
-	if _, err := hsdsParams(c, "/taxonomies/{id}"); err != nil {
-		return err
-	}
-	t := ds.Taxonomy(c.Param("id"))
-	if t == nil {
-		return errNotFound("taxonomy", c.Param("id"))
-	}
-	return c.JSON(http.StatusOK, t)
-}
-
 // hsdsTerms answers GET /hsds/taxonomy_terms.
 func (s *Server) hsdsTerms(c echo.Context) error {
 	_, ds, err := s.hsdsData()
@@ -616,20 +592,4 @@ func (s *Server) hsdsTerms(c echo.Context) error {
 		out = append(out, t)
 	}
 	return writeList(c, pg, out, func(t *hsds.TaxonomyTerm) any { return t })
-}
-
-// hsdsTerm answers GET /hsds/taxonomy_terms/{id}.
-func (s *Server) hsdsTerm(c echo.Context) error {
-	_, ds, err := s.hsdsData()
-	if err != nil {
-		return err
-	}
-	if _, err := hsdsParams(c, "/taxonomy_terms/{id}"); err != nil {
-		return err
-	}
-	t := ds.TaxonomyTerm(c.Param("id"))
-	if t == nil {
-		return errNotFound("taxonomy_term", c.Param("id"))
-	}
-	return c.JSON(http.StatusOK, t)
 }
