@@ -142,7 +142,7 @@ func (e *Eligible) check(s *directory.Service, l *directory.Location, open direc
 			}
 		}
 	}
-	if e.place != nil && !s.Area.IsZero() && geo.Covers(areaService(s), *e.place) == geo.NotCovered {
+	if e.place != nil && !s.Area.IsZero() && geo.Covers(search.AreaService(s), *e.place) == geo.NotCovered {
 		add(ExclOutsideArea)
 	}
 	if (e.c.OpenNow || e.c.OpenAt != nil) && open.Known && !open.Open {
@@ -212,31 +212,6 @@ func onlyVeterans(pops []string) bool {
 		}
 	}
 	return true
-}
-
-// areaService returns s, or for a service with a radius area and a
-// confidential location a copy measuring from the location's coarse search
-// point (search.LocationPoint), as search does, so that service areas
-// never reveal a confidential point.
-func areaService(s *directory.Service) *directory.Service {
-	if s.Area == nil || s.Area.RadiusMeters <= 0 {
-		return s
-	}
-	conf := false
-	for _, l := range s.Locations {
-		conf = conf || l.Confidential
-	}
-	if !conf {
-		return s
-	}
-	c := *s
-	c.Locations = make([]*directory.Location, len(s.Locations))
-	for i, l := range s.Locations {
-		lc := *l
-		lc.Point, lc.HasPoint = search.LocationPoint(l)
-		c.Locations[i] = &lc
-	}
-	return &c
 }
 
 // ageText writes an age range for people: "18-24", "18+", "0-17".

@@ -1,5 +1,7 @@
 package search
 
+import "trellis/internal/directory"
+
 // Reading is how the index reads a short plain-language text, such as a
 // need a person describes ("a bed tonight", "necesito trabajo",
 // "methadon"): the taxonomy phrases and words it holds, the categories
@@ -76,3 +78,10 @@ func (ix *Index) ordered(ids []string) []string {
 // (folded to ASCII, lower-cased, stop words dropped, plurals stemmed), so
 // that other packages can compare words the way the index does.
 func (ix *Index) Terms(text string) []string { return ix.text.analyze(text) }
+
+// AreaService returns the service to test service areas with: s itself,
+// or for a service with a radius area and a confidential location a copy
+// measuring from the location's coarse point (LocationPoint), so that a
+// service area never reveals a confidential point. The matcher uses it to
+// apply the search's area rule.
+func AreaService(s *directory.Service) *directory.Service { return areaService(s) }
