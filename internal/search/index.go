@@ -16,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
@@ -54,6 +55,8 @@ type Index struct {
 	mapping *mapping.IndexMappingImpl
 	// rankKeys are the documents' sort keys by rank (see rankKey).
 	rankKeys string
+	// bm25 are the statistics BM25 scores with (see bm25Stats).
+	bm25 *bsearch.BM25Stats
 }
 
 // docRef is what a bleve document stands for.
@@ -224,6 +227,7 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analyzers
 	if err := ix.loadOrdinals(); err != nil {
 		return err
 	}
+	ix.bm25 = ix.bm25Stats(an)
 	return ix.text.loadVocabulary(ix.bi)
 }
 
@@ -303,6 +307,56 @@ func joinText(parts ...string) string {
 		}
 	}
 	return strings.Join(out, ". ")
+}
+
+// bm25Stats returns the statistics searches pass to bleve's BM25 scorer.
+// bleve takes a field's average length to be its number of distinct terms
+// over the number of documents (rounded up), which for a large directory
+// with a small vocabulary is 1 or 2 and makes any description of ordinary
+// length score as if it were ten times too long. Each field's "cardinality"
+// is therefore set to its average analyzed length, measured on an evenly
+// spread sample of documents, times the document count, so that bleve's
+// ratio is the real average.
+func (ix *Index) bm25Stats(an analyzers) *bsearch.BM25Stats {
+	n := len(ix.docs)
+	step := max(1, n/2000)
+	var sampled, name, text, cats, flags int
+	for i := 0; i < n; i += step {
+		d := &ix.docs[i]
+		doc := d.document("", an)
+		for _, f := range doc.Fields {
+			if tf, ok := f.(*document.TextField); ok {
+				tf.Analyze()
+				switch f.Name() {
+				case fName:
+					name += tf.AnalyzedLength()
+				case fText:
+					text += tf.AnalyzedLength()
+				case fCat:
+					cats += tf.AnalyzedLength()
+				case fFlag:
+					flags += tf.AnalyzedLength()
+				}
+			}
+		}
+		sampled++
+	}
+	card := func(total int) int {
+		if sampled == 0 {
+			return 1
+		}
+		return max(1, int(math.Round(float64(total)/float64(sampled)*float64(n))))
+	}
+	return &bsearch.BM25Stats{
+		DocCount: float64(max(n, 1)),
+		FieldCardinality: map[string]int{
+			fName: card(name), fText: card(text), fCat: card(cats), fFlag: card(flags),
+			fAgeMin: max(n, 1), fAgeMax: max(n, 1),
+			// The field bleve's unscored disjunction over merged postings
+			// names (searcher.optimizeCompositeSearcher); it scores nothing.
+			"*": max(n, 1),
+		},
+	}
 }
 
 // loadOrdinals fills ix.hot from bleve's internal ids of the documents.

@@ -276,13 +276,13 @@ func (ix *Index) run(ctx context.Context, q *Query, units []unit, relaxed bool) 
 	}
 	// bleve expands synonyms only in the query types it knows, so it is
 	// asked for the text query's expansions before the query is wrapped.
-	var pre map[string]interface{}
+	pre := map[string]interface{}{bsearch.BM25PreSearchDataKey: ix.bm25}
 	if len(units) > 0 {
 		fts, err := ix.synonyms(ctx, main)
 		if err != nil {
 			return nil, nil, err
 		}
-		pre = map[string]interface{}{bsearch.SynonymPreSearchDataKey: fts}
+		pre[bsearch.SynonymPreSearchDataKey] = fts
 	}
 	post := ix.newPostQuery(main, &q.Filter)
 	req := bleve.NewSearchRequestOptions(post, q.PerPage, (q.Page-1)*q.PerPage, false)

@@ -32,10 +32,13 @@ type textModel struct {
 	// a synonym of.
 	groups  [][]string
 	related map[string][]string
-	// catTerms holds the analyzed terms of each category's labels and
-	// synonyms; termCats maps such a term to the categories holding it.
+	// catTerms holds the analyzed terms naming each category (the words
+	// of its labels and its single-word synonyms); termCats maps such a
+	// term to the categories it names; taxWords holds every word of the
+	// taxonomy's labels and synonyms.
 	catTerms map[string]map[string]bool
 	termCats map[string][]string
+	taxWords map[string]bool
 	// vocab counts, per analyzed term, the documents whose text fields
 	// hold it (summed over fields); fst holds the same terms for
 	// edit-distance search.
@@ -62,21 +65,24 @@ func newTextModel(an analysis.Analyzer, tax *directory.Taxonomy) *textModel {
 		related:  map[string][]string{},
 		catTerms: map[string]map[string]bool{},
 		termCats: map[string][]string{},
+		taxWords: map[string]bool{},
 	}
 	for _, c := range tax.All() {
 		var group []string
-		var terms []string
-		terms = append(terms, tm.analyze(categoryText(c))...)
-		set := make(map[string]bool, len(terms))
-		for _, t := range terms {
-			set[t] = true
-		}
-		tm.catTerms[c.ID] = set
-		for t := range set {
-			tm.termCats[t] = append(tm.termCats[t], c.ID)
+		// A category is named by the words of its labels and by its
+		// single-word synonyms; the words of a multi-word synonym ("day
+		// shelter") name it only together, as a phrase.
+		set := map[string]bool{}
+		for _, lang := range sortedKeys(c.Label) {
+			for _, t := range tm.analyze(c.Label[lang]) {
+				set[t] = true
+			}
 		}
 		for _, s := range categoryStrings(c) {
 			words := splitWords(fold(s))
+			for _, t := range tm.analyze(s) {
+				tm.taxWords[t] = true
+			}
 			switch {
 			case len(words) >= 2:
 				p := strings.Join(words, " ")
@@ -86,9 +92,16 @@ func newTextModel(an analysis.Analyzer, tax *directory.Taxonomy) *textModel {
 				if len(words) > tm.maxPhrase {
 					tm.maxPhrase = len(words)
 				}
-			case len(words) == 1 && len(tm.analyze(words[0])) == 1 && !contains(group, words[0]):
-				group = append(group, words[0])
+			case len(words) == 1 && len(tm.analyze(words[0])) == 1:
+				set[tm.analyze(words[0])[0]] = true
+				if !contains(group, words[0]) {
+					group = append(group, words[0])
+				}
 			}
+		}
+		tm.catTerms[c.ID] = set
+		for _, t := range sortedSet(set) {
+			tm.termCats[t] = append(tm.termCats[t], c.ID)
 		}
 		if len(group) >= 2 {
 			tm.groups = append(tm.groups, group)
@@ -126,9 +139,13 @@ func categoryStrings(c *directory.Category) []string {
 	return out
 }
 
-// categoryText is a category's labels and synonyms as one text.
-func categoryText(c *directory.Category) string {
-	return strings.Join(categoryStrings(c), ". ")
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedKeys(t directory.Text) []string {
@@ -180,11 +197,9 @@ func (tm *textModel) loadVocabulary(bi bleve.Index) error {
 			return fmt.Errorf("search: build: read %s terms: %w", f.name, err)
 		}
 	}
-	for _, c := range tm.tax.All() {
-		for t := range tm.catTerms[c.ID] {
-			if _, ok := tm.vocab[t]; !ok {
-				tm.vocab[t] = 0
-			}
+	for t := range tm.taxWords {
+		if _, ok := tm.vocab[t]; !ok {
+			tm.vocab[t] = 0
 		}
 	}
 	keys := make([]string, 0, len(tm.vocab))
@@ -381,9 +396,15 @@ func maxEdits(t string) uint8 {
 // maxAlternatives is how many corrections a word is expanded into.
 const maxAlternatives = 3
 
+// correctionWeight weighs a corrected word against a word as typed: a
+// correction is a guess, so when a search falls back to matching any word
+// (Result.Relaxed), documents with the words as typed come first, and when
+// every word must match, the words as typed decide the order.
+const correctionWeight = 0.1
+
 // corrections returns the known terms nearest to t: those at the smallest
 // edit distance found, most frequent first, at most maxAlternatives, each
-// weighted 1/(1+2*distance) so exact words outrank corrected ones.
+// weighted correctionWeight/distance.
 func (tm *textModel) corrections(t string) []weighted {
 	d := maxEdits(t)
 	dfa, err := tm.lev[d].BuildDfa(t, d)
@@ -420,7 +441,7 @@ func (tm *textModel) corrections(t string) []weighted {
 		if c.dist != cs[0].dist || len(out) == maxAlternatives {
 			break
 		}
-		out = append(out, weighted{c.term, 1 / (1 + 2*float64(c.dist))})
+		out = append(out, weighted{c.term, correctionWeight / float64(c.dist)})
 	}
 	return out
 }
