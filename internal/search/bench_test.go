@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -81,6 +82,9 @@ func BenchmarkBuild(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			cat := c.cat(b)
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				ix, err := Build(context.Background(), cat)
@@ -88,6 +92,11 @@ func BenchmarkBuild(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
+				var after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				// What the index holds beyond the catalog.
+				b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MB")
 				b.ReportMetric(float64(ix.DocCount()), "docs")
 				b.ReportMetric(float64(cat.ServiceCount()), "services")
 				if err := ix.Close(); err != nil {
