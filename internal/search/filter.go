@@ -101,8 +101,9 @@ func (f *Filter) Check(s *directory.Service, l *directory.Location, dir *time.Lo
 	return f.checkPost(d, dir)
 }
 
-// checkIndexed applies the rules that the bleve query also applies
-// (filterQueries), in Go.
+// checkIndexed applies, in Go, the rules a search leaves to bleve
+// (filterQueries) and the active status, which a search checks on the
+// compact per-match record (postQuery).
 func (f *Filter) checkIndexed(d *docRef) Exclusion {
 	s := d.svc
 	switch {

@@ -26,21 +26,20 @@ const (
 )
 
 // Document fields. Text fields are analyzed with the trellis analyzer;
-// keyword fields hold exact values for filters. No field keeps doc values
+// list fields hold exact values, space-separated. No field keeps doc values
 // or stored values: sorting, facets and the checks bleve cannot do read the
-// Go-side document (docRef) instead, found by bleve's internal document
-// number.
+// Go-side document (hotDoc, docRef) instead, found by bleve's internal
+// document number.
 const (
 	fName = "name" // service name and alternate name (text)
 	fText = "text" // service name, organization name and description (text)
 
-	fCat = "cat" // category ids and their parents (keyword)
+	fCat = "cat" // category ids and their parents (list)
 	// fFlag holds every exact filter value of a document as "kind:value"
 	// (flag): one field instead of one per filter keeps documents small.
 	fFlag   = "flag"
-	fAgeMin = "age_min" // lowest age served, 0 when open (number)
-	fAgeMax = "age_max" // highest age served, ageOpenMax when open (number)
-	fGeo    = "geo"     // search point (geopoint, doc values)
+	fAgeMin = "age_min" // lowest age served, when bounded (number)
+	fAgeMax = "age_max" // highest age served, when bounded (number)
 )
 
 // Flag kinds and values (fFlag).
