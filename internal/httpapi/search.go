@@ -84,7 +84,7 @@ func (s *Server) searchQuery(c echo.Context, snap *snapshot.Snapshot) (search.Qu
 	tz := snap.Catalog.Info.TimeZone
 	q := search.Query{
 		Text:    p.str("q"),
-		Sort:    p.oneOf("sort", search.SortRelevance, search.SortDistance, search.SortName),
+		Sort:    p.oneOf("sort", search.SortBest, search.SortRelevance, search.SortDistance, search.SortName),
 		Page:    p.intIn("page", 1, search.MaxWindow, 1),
 		PerPage: p.intIn("per_page", 1, search.MaxPerPage, search.DefaultPerPage),
 		Now:     s.now(),

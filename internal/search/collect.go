@@ -138,6 +138,33 @@ func (ix *Index) distanceSort(from orb.Point) *keySort {
 	}}
 }
 
+// NearnessKm is the distance at which SortBest halves a match's relevance:
+// a listing 3 km (about 2 miles) away needs twice the text score of one
+// next door to rank above it, one 15 km away six times. Peers mostly walk
+// or ride transit; the matcher's distance weight uses the same scale.
+const NearnessKm = 3.0
+
+// noPointNearness is the weight SortBest gives a document without a point
+// (a phone or online service): as if it were NearnessKm away.
+const noPointNearness = 0.5
+
+// nearer wraps q so that each match's relevance score is multiplied by
+// 1/(1 + d/NearnessKm), d from geo.Distance; sorting by score then gives
+// SortBest. A confidential location counts at its coarse point.
+func (ix *Index) nearer(q query.Query, from orb.Point) query.Query {
+	return query.NewCustomScoreQueryWithScorer(q, func(_ context.Context, dm *bsearch.DocumentMatch) (float64, error) {
+		h := ix.hotOf(dm)
+		if h == nil {
+			return dm.Score, nil
+		}
+		w := noPointNearness
+		if h.hasPoint {
+			w = 1 / (1 + geo.Distance(from, h.point)/(NearnessKm*1000))
+		}
+		return dm.Score * w, nil
+	}, nil, nil)
+}
+
 // distanceKey encodes a distance so that byte order is numeric order: the
 // bits of a non-negative float64, big-endian.
 func distanceKey(m float64) string {

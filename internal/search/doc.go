@@ -62,6 +62,15 @@
 // instant; unknown hours are not open. Every hit carries its open state,
 // where unknown is Known false.
 //
+// # Order
+//
+// With text and a place, the default order is SortBest: bleve's BM25 score
+// times 1/(1 + d/NearnessKm), applied by a custom-score query so that
+// sorting, paging and totals stay bleve's. Relevance alone would put the
+// best-worded listing 20 miles away above an equally fitting one around
+// the corner; distance alone would put a passing mention first. Explicit
+// sorts (relevance, distance, name) remain available.
+//
 // # Confidential locations
 //
 // The point of a confidential location is replaced, everywhere in this

@@ -30,8 +30,13 @@ const (
 
 // Sort orders.
 const (
+	// SortBest orders by relevance weighted by nearness (see NearnessKm):
+	// the default when the query has both text and a place, since a
+	// specialist or a kiosk visitor wants the best match they can reach,
+	// not the best-worded listing across the region.
+	SortBest = "best"
 	// SortRelevance orders by score, best first; the default when the
-	// query has text.
+	// query has text and no place.
 	SortRelevance = "relevance"
 	// SortDistance orders by distance from the place, nearest first, with
 	// documents without a point last; the default when the query has a
@@ -48,7 +53,8 @@ type Query struct {
 	// literal: no query syntax is interpreted.
 	Text string
 	Filter
-	// Sort is SortRelevance, SortDistance, SortName or "" for the default.
+	// Sort is SortBest, SortRelevance, SortDistance, SortName or "" for
+	// the default.
 	Sort string
 	// Page counts from 1 (0 means 1); PerPage is 1 to MaxPerPage (0 means
 	// DefaultPerPage).
@@ -95,7 +101,7 @@ type Hit struct {
 	LocationID string              `json:"location,omitempty"`
 	Service    *directory.Service  `json:"-"`
 	Location   *directory.Location `json:"-"`
-	// Score is the relevance score under SortRelevance, else 0.
+	// Score is the relevance score under SortRelevance and SortBest, else 0.
 	Score float64 `json:"score"`
 	// Distance is in meters by geo.Distance from the query's place. It is
 	// nil without a place, for a document without a point, and for a
@@ -223,6 +229,8 @@ func (ix *Index) normalize(q *Query) error {
 	switch q.Sort {
 	case "":
 		switch {
+		case hasText && q.Place != nil:
+			q.Sort = SortBest
 		case hasText:
 			q.Sort = SortRelevance
 		case q.Place != nil:
@@ -231,12 +239,12 @@ func (ix *Index) normalize(q *Query) error {
 			q.Sort = SortName
 		}
 	case SortRelevance, SortName:
-	case SortDistance:
+	case SortDistance, SortBest:
 		if q.Place == nil {
-			return apperr.Field("sort", "sorting by distance needs a place")
+			return apperr.Field("sort", "sorting by %s needs a place", q.Sort)
 		}
 	default:
-		return apperr.Field("sort", "sort must be relevance, distance or name")
+		return apperr.Field("sort", "sort must be best, relevance, distance or name")
 	}
 	return nil
 }
@@ -285,11 +293,15 @@ func (ix *Index) run(ctx context.Context, q *Query, units []unit, relaxed bool) 
 		pre[bsearch.SynonymPreSearchDataKey] = fts
 	}
 	post := ix.newPostQuery(main, &q.Filter)
-	req := bleve.NewSearchRequestOptions(post, q.PerPage, (q.Page-1)*q.PerPage, false)
+	var top query.Query = post
+	if q.Sort == SortBest {
+		top = ix.nearer(post, q.Place.Point)
+	}
+	req := bleve.NewSearchRequestOptions(top, q.PerPage, (q.Page-1)*q.PerPage, false)
 	req.PreSearchData = pre
 	rank := ix.rankSort()
 	switch q.Sort {
-	case SortRelevance:
+	case SortRelevance, SortBest:
 		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, rank})
 	case SortDistance:
 		req.SortByCustom(bsearch.SortOrder{ix.distanceSort(q.Place.Point), rank})
@@ -448,7 +460,7 @@ func (ix *Index) hit(d *docRef, h *bsearch.DocumentMatch, q *Query, units []unit
 		out.LocationID = d.loc.ID
 		out.Confidential = d.loc.Confidential
 	}
-	if q.Sort == SortRelevance {
+	if q.Sort == SortRelevance || q.Sort == SortBest {
 		out.Score = h.Score
 	}
 	if q.Place != nil && !out.Confidential {

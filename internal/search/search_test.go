@@ -449,10 +449,45 @@ func TestPlace(t *testing.T) {
 			t.Errorf("4000 km: %d of %d", r.Total, all.Total)
 		}
 	})
-	t.Run("relevance with a place", func(t *testing.T) {
+	t.Run("text with a place defaults to best", func(t *testing.T) {
 		r := mustSearch(t, ix, Query{Text: "shelter", Filter: Filter{Place: dc, RadiusMeters: 10_000}})
-		if r.Sort != SortRelevance || r.Total == 0 || r.Hits[0].Distance == nil && !r.Hits[0].Confidential {
+		if r.Sort != SortBest || r.Total == 0 || r.Hits[0].Distance == nil && !r.Hits[0].Confidential {
 			t.Errorf("sort %q, total %d", r.Sort, r.Total)
+		}
+	})
+	t.Run("best weighs relevance by nearness", func(t *testing.T) {
+		// The same words at every distance: best must come out in
+		// distance order where relevance alone cannot tell them apart,
+		// and each hit's score must be its relevance times the nearness
+		// weight of its distance.
+		rel := mustSearch(t, ix, Query{Text: "shelter", Sort: SortRelevance, Filter: Filter{Place: dc}, PerPage: 100})
+		best := mustSearch(t, ix, Query{Text: "shelter", Filter: Filter{Place: dc}, PerPage: 100})
+		if rel.Total != best.Total {
+			t.Fatalf("totals differ: relevance %d, best %d", rel.Total, best.Total)
+		}
+		score := map[string]float64{}
+		for _, h := range rel.Hits {
+			score[h.ServiceKey+"@"+h.LocationID] = h.Score
+		}
+		last := math.Inf(1)
+		for _, h := range best.Hits {
+			if h.Score > last+1e-12 {
+				t.Errorf("best not in score order at %s", h.ServiceKey)
+			}
+			last = h.Score
+			if h.Distance == nil {
+				continue
+			}
+			want := score[h.ServiceKey+"@"+h.LocationID] / (1 + *h.Distance/(NearnessKm*1000))
+			if math.Abs(h.Score-want) > 1e-9*math.Max(1, want) {
+				t.Errorf("%s: best score %g, want relevance x nearness %g", h.ServiceKey, h.Score, want)
+			}
+		}
+	})
+	t.Run("best needs a place", func(t *testing.T) {
+		_, err := ix.Search(context.Background(), Query{Text: "shelter", Sort: SortBest})
+		if apperr.As(err) == nil || apperr.As(err).Field != "sort" {
+			t.Errorf("err %v, want an error on sort", err)
 		}
 	})
 	t.Run("distance sort with text", func(t *testing.T) {
