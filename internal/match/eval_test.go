@@ -32,13 +32,14 @@ import (
 
 var evalReport = flag.Bool("report", false, "print the relevance report (make eval)")
 
-// Floors the evaluation must stay above. They sit a little below the
-// measured values so that noise-free regressions fail and improvements can
-// raise them.
+// Floors the evaluation must stay above. The evaluation is deterministic,
+// so they sit just under the measured values (all 0.943/0.890, DC
+// 0.932/0.891, Chicago 0.966/0.888): one more case failing outright costs
+// DC about 0.02 nDCG and trips them. Raise them when ranking improves.
 var evalFloors = map[string]struct{ ndcg, recall float64 }{
-	"all":     {0.90, 0.85},
-	"dc":      {0.88, 0.84},
-	"chicago": {0.92, 0.85},
+	"all":     {0.93, 0.88},
+	"dc":      {0.92, 0.88},
+	"chicago": {0.95, 0.87},
 }
 
 // A failing case is one whose nDCG@10 is below caseFloor, or whose first
