@@ -39,5 +39,19 @@ eval:
 	@mkdir -p bin && $(GO) test -c -o bin/match.test ./internal/match/
 	cd internal/match && ../../bin/match.test -test.run '^TestRelevance$$' -report
 
+# Browser tests (build tag e2e): headless Chromium (Debian's /usr/bin/chromium,
+# or $$TRELLIS_CHROMIUM) drives the public pages and the kiosk on loopback
+# servers over the bundled data; axe-core (npm, into e2e/node_modules) checks
+# accessibility. Screenshots at phone and desktop widths go to e2e-screenshots/.
+CHROMIUM ?= $(or $(TRELLIS_CHROMIUM),/usr/bin/chromium)
+e2e: e2e/node_modules/axe-core/axe.min.js
+	@test -x "$(CHROMIUM)" || { echo "e2e: $(CHROMIUM) not found: apt-get install -y chromium" >&2; exit 1; }
+	TRELLIS_CHROMIUM="$(CHROMIUM)" $(GO) test -tags e2e -count=1 -v ./e2e/
+	@echo "e2e: screenshots in $(CURDIR)/e2e-screenshots"
+
+e2e/node_modules/axe-core/axe.min.js: e2e/package.json e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
+
 clean:
 	rm -rf bin var

@@ -36,6 +36,9 @@ type filters struct {
 	Radii      []option
 	NearError  string
 	HereLabel  string
+	// HasFree is whether the free filter can find anything: the directory
+	// lists a free service, or the visitor has set it.
+	HasFree bool
 }
 
 type startBody struct {
@@ -76,10 +79,17 @@ func (u *UI) filters(r *request, p *page) filters {
 		}
 		f.Categories = append(f.Categories, option{Value: cat.ID, Label: label, Selected: cat.ID == r.form.Category})
 	}
-	f.Languages = append(f.Languages, option{Value: "", Label: p.T("filter.any_language")})
-	for _, code := range catalogLanguages(r.snap.Catalog) {
-		f.Languages = append(f.Languages, option{Value: code, Label: languageName(code, r.lang), Selected: code == r.form.Language})
+	// The language filter is offered when listings name languages.
+	if langs := catalogLanguages(r.snap.Catalog); len(langs) > 0 || r.form.Language != "" {
+		f.Languages = append(f.Languages, option{Value: "", Label: p.T("filter.any_language")})
+		if r.form.Language != "" && !contains(langs, r.form.Language) {
+			langs = append(langs, r.form.Language)
+		}
+		for _, code := range langs {
+			f.Languages = append(f.Languages, option{Value: code, Label: languageName(code, r.lang), Selected: code == r.form.Language})
+		}
 	}
+	f.HasFree = r.form.Free || hasFree(r.snap.Catalog)
 	f.Radii = append(f.Radii, option{Value: "", Label: p.T("filter.any_distance")})
 	for _, rc := range radiusChoices {
 		f.Radii = append(f.Radii, option{Value: rc, Label: p.T("filter.within", "distance", strings.TrimSuffix(rc, "mi")+" mi"), Selected: rc == r.form.Radius})
@@ -89,6 +99,16 @@ func (u *UI) filters(r *request, p *page) filters {
 	}
 	return f
 }
+
+// hasFree reports whether any service in the catalog is free.
+func hasFree(cat *directory.Catalog) bool {
+	found := false
+	cat.Services(func(s *directory.Service) { found = found || s.Cost == directory.CostFree })
+	return found
+}
+
+// maxFacets is how many needs "Narrow by need" offers.
+const maxFacets = 6
 
 // catalogLanguages lists the languages services are offered in, English
 // and Spanish first, then by how many services offer them.
@@ -207,6 +227,9 @@ func (u *UI) results(c echo.Context) error {
 	b.OtherPick = r.form.picksOtherThan(shown)
 	if r.form.Category == "" {
 		for _, f := range res.Facets {
+			if len(b.Facets) == maxFacets {
+				break
+			}
 			if cat := r.snap.Catalog.Taxonomy.Category(f.ID); cat != nil {
 				b.Facets = append(b.Facets, option{Value: f.ID, Label: p.T("results.facet", "need", cat.Label.In(r.lang), "count", strconv.Itoa(f.Count))})
 			}

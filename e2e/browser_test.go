@@ -1,0 +1,567 @@
+//go:build e2e
+
+// Package e2e drives Trellis's pages in a real headless Chromium (Debian's
+// /usr/bin/chromium, or $TRELLIS_CHROMIUM) against real servers started in
+// process on loopback with the bundled DC data: a public one and a kiosk.
+// It checks the flows people use, the pages without JavaScript, axe-core's
+// accessibility rules, and writes screenshots at phone and desktop widths.
+// Run it with `make e2e`, which installs axe-core with npm first.
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"trellis/internal/app"
+)
+
+// servers and the browser are shared by every test.
+var (
+	publicURL string
+	kioskURL  string
+	browser   context.Context
+	axeSource string
+	shotDir   string
+)
+
+// kioskIdle is the kiosk server's idle time, the shortest allowed, so the
+// reset test waits as little as it can.
+const kioskIdle = 20 * time.Second
+
+func TestMain(m *testing.M) {
+	os.Exit(setup(m))
+}
+
+// setup starts the servers and the browser, runs the tests and returns the
+// exit code.
+func setup(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	b, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: axe-core is missing (run `npm ci` in e2e/, or `make e2e`): %v\n", err)
+		return 1
+	}
+	axeSource = string(b)
+
+	shotDir = os.Getenv("TRELLIS_E2E_SCREENSHOTS")
+	if shotDir == "" {
+		shotDir = filepath.Join("..", "e2e-screenshots")
+	}
+	if shotDir, err = filepath.Abs(shotDir); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	if err := os.MkdirAll(shotDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+
+	tmp, err := os.MkdirTemp("", "trellis-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+
+	// Stop the servers and wait for them before the temporary directory
+	// goes.
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	start := func(name string, extra ...string) (string, error) {
+		m := app.NewMain(app.IO{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+		args := append([]string{"--addr", "127.0.0.1:0", "--data", filepath.Join("..", "data"),
+			"--state-dir", filepath.Join(tmp, name), "--log-level", "error"}, extra...)
+		if err := m.ParseFlags(args); err != nil {
+			return "", err
+		}
+		if err := m.Open(ctx); err != nil {
+			return "", err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer m.Close()
+			if err := m.Run(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e: server:", err)
+			}
+		}()
+		return m.URL(), nil
+	}
+	if publicURL, err = start("public"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start public server:", err)
+		return 1
+	}
+	if kioskURL, err = start("kiosk", "--kiosk", "--kiosk-idle", kioskIdle.String()); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start kiosk server:", err)
+		return 1
+	}
+
+	chromium := os.Getenv("TRELLIS_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
+		chromedp.WindowSize(1366, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	var cancelBrowser context.CancelFunc
+	browser, cancelBrowser = chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: start %s: %v\n", chromium, err)
+		return 1
+	}
+
+	code := m.Run()
+	fmt.Printf("e2e: screenshots in %s\n", shotDir)
+	return code
+}
+
+// tab opens a new browser tab for a test, with JavaScript on or off.
+func tab(t *testing.T, js bool) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	if !js {
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ctx
+}
+
+// run runs browser steps in order, failing the test on error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs one browser action and returns its value, failing the test on
+// error.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// css is a CSS selector for the first matching element.
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+func navigate(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
+
+func visible(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(css(sel)) }
+
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(css(sel), chromedp.NodeVisible)
+}
+
+// submit clicks a control that loads a page (a submit button, a link) and
+// waits for the new page to load, so the next step never reads the old one.
+func submit(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		resp, err := chromedp.RunResponse(ctx, click(sel))
+		if err != nil {
+			return fmt.Errorf("submit %s: %w", sel, err)
+		}
+		if resp.Status != 200 {
+			return fmt.Errorf("submit %s: %s answered %d", sel, resp.URL, resp.Status)
+		}
+		return nil
+	})
+}
+
+func typeIn(sel, keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(css(sel), keys, chromedp.NodeVisible)
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(get(t, ctx, chromedp.Text(css(sel), chromedp.NodeVisible)))
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[T](js))
+}
+
+func attr(t *testing.T, ctx context.Context, sel, name string) string {
+	t.Helper()
+	return get(t, ctx, chromedp.AttributeValue(css(sel), name)).Value
+}
+
+func bodyText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, "document.body ? document.body.innerText : ''")
+}
+
+func contains(t *testing.T, what, s string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("%s lacks %q:\n%.600s", what, w, s)
+		}
+	}
+}
+
+// TestKioskSearchToPrintedList walks the kiosk: search with a typo and a
+// ZIP code, tick a result, open another, tick it too, open the list to
+// print with its QR code; the address bar never shows the search, and Back
+// does not bring it back.
+func TestKioskSearchToPrintedList(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx,
+		navigate(kioskURL+"/"),
+		visible(`#q`),
+		typeIn(`#q`, "shleter"),
+		typeIn(`#near`, "20002"),
+		submit(`button[name="go"]`),
+		visible(`#results-h`),
+	)
+	head := text(t, ctx, `#results-h`)
+	contains(t, "results heading", head, "shleter", "20002")
+	contains(t, "results page", bodyText(t, ctx), "Showing results for", "shelter", "mi away", "Who can go:")
+	if p := eval[string](t, ctx, "location.pathname + location.search"); p != "/" {
+		t.Errorf("kiosk address bar shows %q after a search, want /", p)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('ol.cards > li').length`); n < 2 {
+		t.Fatalf("%d results for shelter near 20002", n)
+	}
+	first := eval[string](t, ctx, `document.querySelector('#card-0').textContent`)
+	second := eval[string](t, ctx, `document.querySelector('#card-1').textContent`)
+
+	run(t, ctx,
+		click(`#pick-0`),
+		visible(`button.mylist`),
+	)
+	contains(t, "My list button", text(t, ctx, `button.mylist`), "(1)")
+	run(t, ctx,
+		submit(`ol.cards > li:nth-child(2) button.details`),
+		visible(`#svc-h`),
+	)
+	if got := text(t, ctx, `#svc-h`); got != strings.TrimSpace(second) {
+		t.Errorf("service page is %q, want %q", got, second)
+	}
+	contains(t, "service page", bodyText(t, ctx), "Where and when", "Who can go", "My list (1)")
+	run(t, ctx,
+		click(`#pick-svc`),
+		submit(`button.mylist`),
+		visible(`ol.printlist`),
+	)
+	items := eval[[]string](t, ctx, `[...document.querySelectorAll('ol.printlist > li h2')].map(h => h.textContent.trim())`)
+	if len(items) != 2 || items[0] != strings.TrimSpace(first) || items[1] != strings.TrimSpace(second) {
+		t.Errorf("printed list = %q, want %q and %q", items, first, second)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('svg.qr path').length`); n != 1 {
+		t.Errorf("list page has %d QR drawings", n)
+	}
+	if !eval[bool](t, ctx, `!document.querySelector('[data-print]').hidden`) {
+		t.Error("the print button stays hidden with JavaScript on")
+	}
+	printHidden := eval[bool](t, ctx, `(() => { const s = [...document.styleSheets].flatMap(ss => [...ss.cssRules]).find(r => r.media && r.media.mediaText === 'print'); return !!s && s.cssText.includes('.noprint') })()`)
+	if !printHidden {
+		t.Error("no print stylesheet hides the controls")
+	}
+	shots(t, ctx, "kiosk-list", "")
+
+	// Back must not show the last person's search or service.
+	run(t, ctx, chromedp.NavigateBack())
+	time.Sleep(500 * time.Millisecond) // let a reload or error page settle; nothing is timed
+	after := bodyText(t, ctx)
+	for _, secret := range []string{"shleter", strings.TrimSpace(second)} {
+		if strings.Contains(after, secret) {
+			t.Errorf("Back shows %q from the previous visitor:\n%.400s", secret, after)
+		}
+	}
+}
+
+// TestKioskIdleReset checks that a kiosk page warns, then starts over, when
+// nobody touches it for the idle time.
+func TestKioskIdleReset(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx,
+		navigate(kioskURL+"/"),
+		visible(`button.tile[value="food"]`),
+		submit(`button.tile[value="food"]`),
+		visible(`#results-h`),
+		visible(`[data-idle-warn]`),
+	)
+	contains(t, "idle warning", text(t, ctx, `[data-idle-warn]`), "Are you still there?")
+	run(t, ctx, visible(`button.tile`))
+	if n := eval[int](t, ctx, `document.querySelectorAll('#results-h').length`); n != 0 {
+		t.Error("still on the results after the idle time")
+	}
+	if q := eval[string](t, ctx, `document.querySelector('#q').value`); q != "" {
+		t.Errorf("search box after reset = %q", q)
+	}
+}
+
+// TestLanguageSwitch switches the start page to Spanish, searches in
+// Spanish, and switches the results back to English keeping the search.
+func TestLanguageSwitch(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx,
+		navigate(publicURL+"/"),
+		submit(`button[name="setlang"][value="es"]`),
+		visible(`html[lang="es"] #q`),
+	)
+	contains(t, "Spanish start page", bodyText(t, ctx), "Encuentre ayuda cerca de usted", "Vivienda", "Comida", "Buscar")
+	run(t, ctx,
+		typeIn(`#q`, "comida"),
+		submit(`button[name="go"]`),
+		visible(`#results-h`),
+	)
+	contains(t, "Spanish results", bodyText(t, ctx), "para “comida”", "Quién puede ir:", "Añadir a mi lista")
+	if lang := eval[string](t, ctx, `document.querySelector('.card-name').lang`); lang != "en" {
+		t.Errorf("listing names in a Spanish page have lang %q, want en", lang)
+	}
+	run(t, ctx,
+		submit(`button[name="setlang"][value="en"]`),
+		visible(`html[lang="en"] #results-h`),
+	)
+	contains(t, "English results", text(t, ctx, `#results-h`), "for “comida”")
+	if q := eval[string](t, ctx, `document.querySelector('#q').value`); q != "comida" {
+		t.Errorf("search box after switching = %q", q)
+	}
+}
+
+// TestQRPage opens the link a list's QR code carries on a phone-sized
+// screen: it holds service ids and the language only and shows the list.
+func TestQRPage(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx,
+		navigate(publicURL+"/search?setcat=food&lang=es"),
+		visible(`#pick-0`),
+		click(`#pick-0`),
+		click(`#pick-2`),
+		submit(`button.mylist`),
+		visible(`svg.qr`),
+	)
+	label := eval[string](t, ctx, `document.querySelector('svg.qr').getAttribute('aria-label')`)
+	contains(t, "QR label", label, "Código QR")
+	link := text(t, ctx, `[data-qr-url]`)
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range u.Query() {
+		if k != "s" && k != "lang" {
+			t.Errorf("the QR link carries %q: %s", k, link)
+		}
+	}
+	if ids := strings.Split(u.Query().Get("s"), ","); len(ids) != 2 {
+		t.Errorf("the QR link carries %d services: %s", len(ids), link)
+	}
+	names := eval[[]string](t, ctx, `[...document.querySelectorAll('ol.printlist > li h2')].map(h => h.textContent.trim())`)
+
+	phone := tab(t, true)
+	run(t, phone, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), navigate(link), visible(`ol.printlist`))
+	got := eval[[]string](t, phone, `[...document.querySelectorAll('ol.printlist > li h2')].map(h => h.textContent.trim())`)
+	if strings.Join(got, "|") != strings.Join(names, "|") {
+		t.Errorf("the phone shows %q, the kiosk list had %q", got, names)
+	}
+	contains(t, "saved page", bodyText(t, phone), "Servicios guardados", "Buscar más servicios")
+	if lang := eval[string](t, phone, `document.documentElement.lang`); lang != "es" {
+		t.Errorf("saved page lang = %q", lang)
+	}
+}
+
+// TestWithoutJavaScript runs the public search, a filter, the list and
+// the service page with JavaScript turned off.
+func TestWithoutJavaScript(t *testing.T) {
+	ctx := tab(t, false)
+	run(t, ctx,
+		navigate(publicURL+"/"),
+		visible(`#q`),
+		typeIn(`#q`, "shelter"),
+		typeIn(`#near`, "20002"),
+		submit(`button[name="go"]`),
+		visible(`#results-h`),
+	)
+	shown := func(sel string) bool {
+		return eval[bool](t, ctx, `(() => { const e = document.querySelector('`+sel+`'); return !!e && getComputedStyle(e).display !== 'none' })()`)
+	}
+	if shown(`[data-locate]`) {
+		t.Error("'use my location' shows without JavaScript")
+	}
+	total := eval[int](t, ctx, `document.querySelectorAll('ol.cards > li').length`)
+	run(t, ctx,
+		click(`details.filters summary`),
+		chromedp.SetValue(css(`#radius`), "1mi"),
+		submit(`button[name="go"]`),
+		visible(`#results-h`),
+	)
+	contains(t, "no-JS results", bodyText(t, ctx), "for “shelter” near 20002", "Who can go:", "Filters\n(1)")
+	if !eval[bool](t, ctx, `document.querySelector('details.filters').open`) {
+		t.Error("the filters are folded although one is set")
+	}
+	far := eval[[]string](t, ctx, `[...document.querySelectorAll('.facts li')].map(l => l.textContent).filter(s => / mi away$/.test(s) && parseFloat(s) > 1)`)
+	if len(far) > 0 {
+		t.Errorf("within 1 mi shows %q", far)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('ol.cards > li').length`); n == 0 || n > total {
+		t.Errorf("within 1 mi: %d results, %d without the filter", n, total)
+	}
+	run(t, ctx,
+		click(`#pick-0`),
+		submit(`button.mylist`),
+		visible(`ol.printlist`),
+	)
+	contains(t, "no-JS list", bodyText(t, ctx), "To print, use your browser's Print command.")
+	if shown(`[data-print]`) {
+		t.Error("the print button shows without JavaScript")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('ol.printlist > li').length`); n != 1 {
+		t.Errorf("no-JS list has %d items", n)
+	}
+	run(t, ctx,
+		submit(`button[formaction="/search"]`),
+		visible(`#results-h`),
+		submit(`ol.cards > li:nth-child(1) button.details`),
+		visible(`#svc-h`),
+	)
+	contains(t, "no-JS service page", bodyText(t, ctx), "Where and when", "My list (1)")
+}
+
+// violation is one axe-core finding.
+type violation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axe runs axe-core (every rule: WCAG 2.0/2.1 A and AA and best
+// practices) in the page and returns its violations.
+func axe(t *testing.T, ctx context.Context) []violation {
+	t.Helper()
+	get(t, ctx, chromedp.Evaluate[bool](axeSource+";true"))
+	js := `axe.run(document).then(r => {
+		if (r.passes.length < 20) { throw new Error('axe checked only ' + r.passes.length + ' rules') }
+		return JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.html.slice(0, 160))})))
+	})`
+	s := get(t, ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	var vs []violation
+	if err := json.Unmarshal([]byte(s), &vs); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// TestAccessibility checks the main pages with axe-core, in both
+// languages, in kiosk mode and with high contrast.
+func TestAccessibility(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx, navigate(publicURL+"/search?q=shelter"), visible(`#pick-0`))
+	pick := attr(t, ctx, `#pick-0`, "value")
+	pages := []struct {
+		name string
+		url  string
+		wait string
+		post bool
+	}{
+		{name: "start", url: publicURL + "/", wait: "#q"},
+		{name: "results", url: publicURL + "/search?q=shleter&near=20002", wait: "#results-h"},
+		{name: "results-es-filters", url: publicURL + "/search?setcat=food&open=1&lang=es", wait: "#results-h"},
+		{name: "results-empty", url: publicURL + "/search?q=zzqqxx&near=99999&free=1", wait: "#results-h"},
+		{name: "service", url: publicURL + "/services/" + pick + "?q=shelter", wait: "#svc-h"},
+		{name: "list", url: publicURL + "/list?pick=" + pick, wait: "svg.qr"},
+		{name: "saved-es", url: publicURL + "/saved?lang=es&s=" + pick, wait: "ol.printlist"},
+		{name: "not-found", url: publicURL + "/nowhere", wait: "h1"},
+		{name: "kiosk-start", url: kioskURL + "/", wait: "#q"},
+		{name: "kiosk-results-hc", url: kioskURL + "/search?q=food&hc=1", wait: "#results-h"},
+		{name: "kiosk-service", url: kioskURL + "/services/" + pick, wait: "#svc-h"},
+	}
+	for _, pg := range pages {
+		t.Run(pg.name, func(t *testing.T) {
+			for _, size := range []struct{ w, h int64 }{{1366, 900}, {390, 844}} {
+				run(t, ctx, chromedp.EmulateViewport(size.w, size.h), navigate(pg.url), visible(pg.wait))
+				for _, v := range axe(t, ctx) {
+					t.Errorf("%dpx: axe %s (%s): %s\n  %s", size.w, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+				}
+			}
+		})
+	}
+}
+
+// TestScreenshots writes each main page at phone and desktop widths.
+func TestScreenshots(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx, navigate(publicURL+"/search?q=shelter&near=20002"), visible(`#pick-1`))
+	pick1, pick2 := attr(t, ctx, `#pick-0`, "value"), attr(t, ctx, `#pick-1`, "value")
+	pages := []struct{ name, url, wait string }{
+		{"start", publicURL + "/", "#q"},
+		{"start-es", publicURL + "/?lang=es", "#q"},
+		{"results", publicURL + "/search?q=shleter&near=20002&pick=" + pick1, "#results-h"},
+		{"results-empty", publicURL + "/search?q=zzqqxx&free=1", "#results-h"},
+		{"service", publicURL + "/services/" + pick1 + "?q=shelter&near=20002", "#svc-h"},
+		{"list", publicURL + "/list?q=shelter&pick=" + pick1 + "&pick=" + pick2, "svg.qr"},
+		{"saved", publicURL + "/saved?lang=es&s=" + pick1 + "," + pick2, "ol.printlist"},
+		{"kiosk-start", kioskURL + "/", "#q"},
+		{"kiosk-results-hc", kioskURL + "/search?q=food&near=20001&hc=1", "#results-h"},
+	}
+	for _, pg := range pages {
+		run(t, ctx, navigate(pg.url), visible(pg.wait))
+		shots(t, ctx, pg.name, pg.url)
+	}
+	t.Logf("screenshots in %s", shotDir)
+}
+
+// shots writes the page in ctx at phone and desktop widths as
+// <name>-phone.png and <name>-desktop.png; url, when set, is reloaded at
+// each size.
+func shots(t *testing.T, ctx context.Context, name, u string) {
+	t.Helper()
+	for _, size := range []struct {
+		label string
+		w, h  int64
+		opts  []chromedp.EmulateViewportOption
+	}{
+		{"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateMobile}},
+		{"desktop", 1366, 900, nil},
+	} {
+		steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(size.w, size.h, size.opts...)}
+		if u != "" {
+			steps = append(steps, navigate(u), chromedp.WaitReady(css("body")))
+		}
+		run(t, ctx, steps...)
+		buf := get(t, ctx, chromedp.FullScreenshot(100))
+		if !bytes.HasPrefix(buf, []byte("\x89PNG")) {
+			t.Fatalf("%s: screenshot is not a PNG", name)
+		}
+		file := filepath.Join(shotDir, name+"-"+size.label+".png")
+		if err := os.WriteFile(file, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
