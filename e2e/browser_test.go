@@ -37,6 +37,13 @@ var (
 	shotDir   string
 )
 
+// The accounts the tests sign in with, made with `trellis user add`.
+const (
+	specialistEmail  = "ana@example.org"
+	coordinatorEmail = "cora@example.org"
+	password         = "correct horse battery staple"
+)
+
 // kioskIdle is the kiosk server's idle time, the shortest allowed, so the
 // reset test waits as little as it can.
 const kioskIdle = 20 * time.Second
@@ -102,6 +109,13 @@ func setup(m *testing.M) int {
 		}()
 		return m.URL(), nil
 	}
+	for _, u := range []struct{ email, role string }{{specialistEmail, "specialist"}, {coordinatorEmail, "coordinator"}} {
+		io := app.IO{Stdin: strings.NewReader(password + "\n"), Stdout: io.Discard, Stderr: os.Stderr, Getenv: func(string) string { return "" }}
+		if code := app.Run(ctx, []string{"user", "add", "--state-dir", filepath.Join(tmp, "public"), "--role", u.role, "--password-stdin", u.email}, io); code != 0 {
+			fmt.Fprintln(os.Stderr, "e2e: trellis user add failed")
+			return 1
+		}
+	}
 	if publicURL, err = start("public"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start public server:", err)
 		return 1
@@ -140,10 +154,11 @@ func setup(m *testing.M) int {
 	return code
 }
 
-// tab opens a new browser tab for a test, with JavaScript on or off.
+// tab opens a new browser tab for a test, with JavaScript on or off, in a
+// browser context of its own: no cookies are shared between tabs.
 func tab(t *testing.T, js bool) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancelTimeout)
@@ -185,20 +200,25 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Click(css(sel), chromedp.NodeVisible)
 }
 
-// submit clicks a control that loads a page (a submit button, a link) and
-// waits for the new page to load, so the next step never reads the old one.
-func submit(sel string) chromedp.Action[chromedp.Void] {
+// submitStatus clicks a control that loads a page and checks the page's
+// HTTP status.
+func submitStatus(sel string, want int64) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		resp, err := chromedp.RunResponse(ctx, click(sel))
 		if err != nil {
 			return fmt.Errorf("submit %s: %w", sel, err)
 		}
-		if resp.Status != 200 {
-			return fmt.Errorf("submit %s: %s answered %d", sel, resp.URL, resp.Status)
+		if resp.Status != want {
+			return fmt.Errorf("submit %s: %s answered %d, want %d", sel, resp.URL, resp.Status, want)
 		}
 		return nil
 	})
 }
+
+// submit clicks a control that loads a page (a submit button, a link) and
+// waits for the new page to load, so the next step never reads the old
+// one; the page must answer 200.
+func submit(sel string) chromedp.Action[chromedp.Void] { return submitStatus(sel, 200) }
 
 func typeIn(sel, keys string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(css(sel), keys, chromedp.NodeVisible)
@@ -450,6 +470,127 @@ func TestWithoutJavaScript(t *testing.T) {
 		visible(`#svc-h`),
 	)
 	contains(t, "no-JS service page", bodyText(t, ctx), "Where and when", "My list (1)")
+}
+
+// signIn signs a user in through the sign-in page.
+func signIn(t *testing.T, ctx context.Context, email string) {
+	t.Helper()
+	run(t, ctx,
+		navigate(publicURL+"/app/sign-in"),
+		typeIn(`#email`, email),
+		typeIn(`#password`, password),
+		submit(`#signin button[type="submit"]`),
+	)
+}
+
+// TestAnonymousCannotReachWorkspace checks that /app and /admin send an
+// anonymous visitor to the sign-in page, and a specialist away from /admin.
+func TestAnonymousCannotReachWorkspace(t *testing.T) {
+	ctx := tab(t, true)
+	for _, path := range []string{"/app", "/app/referrals", "/admin"} {
+		run(t, ctx, navigate(publicURL+path), visible(`#password`))
+		if loc := eval[string](t, ctx, "location.pathname"); loc != "/app/sign-in" {
+			t.Errorf("anonymous %s ends at %s", path, loc)
+		}
+	}
+	run(t, ctx, typeIn(`#email`, specialistEmail), typeIn(`#password`, "wrong password"),
+		submitStatus(`#signin button[type="submit"]`, 401))
+	contains(t, "wrong password", bodyText(t, ctx), "Wrong email or password.")
+}
+
+// TestSpecialistMatchReferFollowUp signs a specialist in, matches a
+// profile with two needs, refers the person to the first shelter through
+// the consent step, makes the agency link, and finds the referral among
+// the follow-ups due; the agency then accepts it from the link and the
+// timeline shows it.
+func TestSpecialistMatchReferFollowUp(t *testing.T) {
+	ctx := tab(t, true)
+	signIn(t, ctx, specialistEmail)
+	run(t, ctx, visible(`#need1`))
+	if loc := eval[string](t, ctx, "location.pathname"); loc != "/app" {
+		t.Fatalf("after sign-in: %s", loc)
+	}
+	run(t, ctx,
+		typeIn(`#need1`, "a bed tonight"),
+		typeIn(`#need2`, "help with drinking"),
+		typeIn(`#near`, "20002"),
+		typeIn(`#age`, "45"),
+		chromedp.SetValue(css(`#gender`), "male"),
+		chromedp.SetValue(css(`#veteran`), "yes"),
+		click(`input[name="insurance"][value="medicaid"]`),
+		submit(`form.profile button[type="submit"]`),
+		visible(`#answers-h`),
+	)
+	answers := bodyText(t, ctx)
+	contains(t, "match answer", answers, "a bed tonight", "help with drinking", "Read as", "Emergency shelter", "Refer")
+	if n := eval[int](t, ctx, `document.querySelectorAll('section.need').length`); n != 2 {
+		t.Errorf("%d needs answered, want 2", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('section.need:first-of-type .reasons li').length`); n == 0 {
+		t.Error("the first need's results carry no reasons")
+	}
+	if v := eval[string](t, ctx, `document.querySelector('#age').value`); v != "45" {
+		t.Errorf("the profile form lost the age: %q", v)
+	}
+	for _, v := range axe(t, ctx) {
+		t.Errorf("match page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+	shots(t, ctx, "app-match", "")
+	service := text(t, ctx, `section.need .card-name`)
+
+	run(t, ctx, submit(`section.need form[action="/app/refer"] button[type="submit"]`), visible(`#peer_ref`))
+	contains(t, "referral form", bodyText(t, ctx), service, "Consent", "How did they consent?")
+	today := eval[string](t, ctx, `new Date().toISOString().slice(0, 10)`)
+	run(t, ctx,
+		typeIn(`#peer_ref`, "JD-17"),
+		chromedp.SetValue(css(`#follow_up`), today),
+		click(`#cm-verbal`),
+	)
+	shots(t, ctx, "app-refer", "")
+	run(t, ctx, submit(`form[action="/app/referrals"] button[type="submit"]`), visible(`#timeline-h`))
+	contains(t, "referral page", bodyText(t, ctx), "Referral JD-17", service, "Sent", "recorded as Sent")
+
+	run(t, ctx, submit(`form[action$="/link"] button`), visible(`#agency-link`))
+	link := attr(t, ctx, `#agency-link`, "value")
+	if !strings.Contains(link, "/agency/") {
+		t.Fatalf("agency link %q", link)
+	}
+	shots(t, ctx, "app-referral", "")
+
+	run(t, ctx, navigate(publicURL+"/app/referrals"), visible(`#due-h`))
+	due := text(t, ctx, `section[aria-labelledby="due-h"]`)
+	contains(t, "follow-ups due", due, "JD-17", service)
+	for _, v := range axe(t, ctx) {
+		t.Errorf("referrals page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+	shots(t, ctx, "app-referrals", "")
+
+	agency := tab(t, true)
+	run(t, agency, navigate(link), visible(`#to`), chromedp.SetValue(css(`#to`), "accepted"), submit(`form.box button[type="submit"]`))
+	contains(t, "agency page", bodyText(t, agency), "Saved: Accepted.")
+	for _, v := range axe(t, agency) {
+		t.Errorf("agency page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+
+	run(t, ctx, navigate(publicURL+"/app/referrals"), visible(`#all-h`), submit(`#all-table a`), visible(`#timeline-h`))
+	contains(t, "timeline after the agency", text(t, ctx, `ol.timeline`), "Agency", "Sent → Accepted")
+	for _, v := range axe(t, ctx) {
+		t.Errorf("referral page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+}
+
+// TestCoordinatorDataStatus signs a coordinator in to the data page.
+func TestCoordinatorDataStatus(t *testing.T) {
+	ctx := tab(t, true)
+	signIn(t, ctx, coordinatorEmail)
+	run(t, ctx, visible(`#snap-h`))
+	contains(t, "data status", bodyText(t, ctx), "Revision", "691 services", "Last reload", "Listings to check again")
+	for _, v := range axe(t, ctx) {
+		t.Errorf("admin page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+	shots(t, ctx, "admin", "")
+	run(t, ctx, navigate(publicURL+"/app"), visible(`h1`))
+	contains(t, "coordinator on /app", bodyText(t, ctx), "You may not open this page")
 }
 
 // violation is one axe-core finding.

@@ -47,8 +47,12 @@ func (c *WebConfig) check() error {
 // openWeb adds the web pages to the API server. It returns an error when
 // the embedded templates do not parse.
 func (m *Main) openWeb(baseURL string) error {
-	ui, err := webui.New(webui.Options{Snapshots: m.store, Logger: m.log, Kiosk: m.Config.Web.Kiosk,
-		KioskIdle: m.Config.Web.KioskIdle, BaseURL: baseURL})
+	opt := webui.Options{Snapshots: m.store, Logger: m.log, Kiosk: m.Config.Web.Kiosk,
+		KioskIdle: m.Config.Web.KioskIdle, BaseURL: baseURL, LinkTTL: m.Config.LinkTTL}
+	if m.db != nil {
+		opt.Referrals = m.db
+	}
+	ui, err := webui.New(opt)
 	if err != nil {
 		return err
 	}

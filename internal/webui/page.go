@@ -38,6 +38,11 @@ type page struct {
 	Attribution []string
 	ShowNotice  bool
 	Body        any
+	// App marks the signed-in workspace: User and Role name who is signed
+	// in, CSRF is the session's token for its forms.
+	App                bool
+	User, Role, CSRF   string
+	CanRefer, CanAdmin bool
 }
 
 // newPage returns the page frame for a request (nil for error pages) in
@@ -144,6 +149,13 @@ type cardArgs struct {
 	N int
 }
 
+// rowsArgs is what the referral table template renders.
+type rowsArgs struct {
+	P    *page
+	Rows []referralRow
+	ID   string
+}
+
 // funcs are the template helpers.
 var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
@@ -153,4 +165,5 @@ var funcs = template.FuncMap{
 		return strings.Join(xs, sep)
 	},
 	"cardArgs": func(p *page, c card, n int) cardArgs { return cardArgs{P: p, C: c, N: n} },
+	"rows":     func(p *page, rows []referralRow, id string) rowsArgs { return rowsArgs{P: p, Rows: rows, ID: id} },
 }

@@ -42,3 +42,7 @@ func qrSVG(text, alt string) (template.HTML, error) {
 
 // i18nT returns message key in lang.
 func i18nT(lang, key string, args ...string) string { return i18n.Default.T(lang, key, args...) }
+
+// i18nMatch picks a request's language from an explicit choice or its
+// Accept-Language header.
+func i18nMatch(explicit, accept string) string { return i18n.Default.Match(explicit, accept) }

@@ -20,13 +20,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"trellis/internal/apperr"
+	"trellis/internal/directory"
 	"trellis/internal/httpapi"
 	"trellis/internal/i18n"
+	"trellis/internal/match"
+	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 	"trellis/web"
 )
@@ -52,10 +56,15 @@ type Options struct {
 	// KioskIdle is the idle time before a kiosk page starts over; 0 means
 	// DefaultKioskIdle.
 	KioskIdle time.Duration
-	// BaseURL is the public address QR codes point phones to, e.g.
-	// https://trellis.example.org; empty means the scheme and host of the
-	// request.
+	// BaseURL is the public address QR codes and agency links start with,
+	// e.g. https://trellis.example.org; empty means the scheme and host of
+	// the request.
 	BaseURL string
+	// Referrals keeps referrals for the specialist workspace; when nil,
+	// the workspace answers 503. LinkTTL is how long agency links last (0
+	// means referral.DefaultLinkTTL).
+	Referrals referral.Store
+	LinkTTL   time.Duration
 }
 
 // UI is the set of page handlers. Create it with New and add its routes to
@@ -66,12 +75,33 @@ type UI struct {
 	pages  map[string]*template.Template
 	static fs.FS
 	// api counts searches for the unmet-needs report; set by Register.
-	api *httpapi.Server
+	api      *httpapi.Server
+	refs     *referral.Service
+	matchers matcherCache
+}
+
+// matcherCache holds the matcher of the snapshot being served, built on
+// the first match after each reload.
+type matcherCache struct {
+	mu   sync.Mutex
+	snap *snapshot.Snapshot
+	m    *match.Matcher
+}
+
+// get returns the matcher for snap, building it when snap is new.
+func (mc *matcherCache) get(snap *snapshot.Snapshot) *match.Matcher {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.snap != snap {
+		mc.snap, mc.m = snap, match.New(snap.Index)
+	}
+	return mc.m
 }
 
 // pageNames are the templates under web/templates, each rendered inside
 // layout.html.
-var pageNames = []string{"start", "results", "service", "list", "error"}
+var pageNames = []string{"start", "results", "service", "list", "error",
+	"signin", "match", "refer", "referrals", "referral", "admin", "agency"}
 
 // New parses the templates. It returns an error naming the template when
 // one does not parse, which is a build mistake the tests catch.
@@ -99,6 +129,14 @@ func New(opt Options) (*UI, error) {
 		return nil, fmt.Errorf("webui: static assets: %w", err)
 	}
 	u.static = static
+	if opt.Referrals != nil {
+		u.refs = &referral.Service{Store: opt.Referrals, Now: opt.Now, LinkTTL: opt.LinkTTL, Catalog: func() *directory.Catalog {
+			if snap := opt.Snapshots.Current(); snap != nil {
+				return snap.Catalog
+			}
+			return nil
+		}}
+	}
 	return u, nil
 }
 
@@ -118,6 +156,7 @@ func (u *UI) Register(api *httpapi.Server) {
 	g.GET("/list", u.list)
 	g.POST("/list", u.list)
 	g.GET("/saved", u.saved)
+	u.appRoutes(api)
 	api.SetPageErrors(u.errorPage)
 }
 
@@ -179,7 +218,7 @@ func (u *UI) newRequest(c echo.Context) (r *request, ok bool, err error) {
 	}
 	now := u.opt.Now()
 	f := parseForm(c.Request().Form, snap.Catalog, i18n.Default.Supported)
-	lang := i18n.Default.Match(f.Lang, c.Request().Header.Get("Accept-Language"))
+	lang := i18nMatch(f.Lang, c.Request().Header.Get("Accept-Language"))
 	r = &request{c: c, snap: snap, now: now, form: f, lang: lang}
 	if u.opt.Kiosk && c.Request().Method == http.MethodPost {
 		age := now.Unix() - f.Issued
@@ -204,7 +243,10 @@ func startOver(c echo.Context) error {
 // language. It returns an error (falling back to JSON) only if rendering
 // fails.
 func (u *UI) errorPage(c echo.Context, status int, e httpapi.ErrorDetail) error {
-	lang := i18n.Default.Match(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+	if status == http.StatusUnauthorized && isWorkspace(c.Request().URL.Path) {
+		return c.Redirect(http.StatusSeeOther, "/app/sign-in")
+	}
+	lang := i18nMatch(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
 	p := u.newPage(nil, lang, "")
 	key := "error.generic"
 	switch status {
@@ -214,6 +256,8 @@ func (u *UI) errorPage(c echo.Context, status int, e httpapi.ErrorDetail) error 
 		key = "error.unavailable"
 	case http.StatusBadRequest:
 		key = "error.bad_request"
+	case http.StatusForbidden:
+		key = "error.forbidden"
 	}
 	p.Title = p.T(key + ".title")
 	p.Body = errorBody{Heading: p.T(key + ".title"), Text: p.T(key + ".text")}

@@ -14,6 +14,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/i18n"
 	"trellis/internal/present"
+	"trellis/internal/referral"
 	"trellis/web"
 )
 
@@ -165,7 +166,7 @@ func TestFormRoundTrip(t *testing.T) {
 func TestMessagesExist(t *testing.T) {
 	var keys []string
 	tmpl := regexp.MustCompile(`\bT "([a-z0-9_.-]+)"`)
-	src := regexp.MustCompile(`\.(?:t|T)\("([a-z0-9_.-]+)"`)
+	src := regexp.MustCompile(`(?:\.(?:t|T)\(|i18nT\([a-z.]+, )"([a-z0-9_.-]+)"`)
 	files, err := fs.Glob(web.FS, "templates/*.html")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("templates: %v", err)
@@ -204,7 +205,19 @@ func TestMessagesExist(t *testing.T) {
 	for _, s := range directory.Statuses {
 		keys = append(keys, "status."+strings.ReplaceAll(string(s), " ", "_"))
 	}
-	for _, k := range []string{"error.not_found", "error.unavailable", "error.bad_request", "error.generic"} {
+	for _, st := range []referral.Status{referral.StatusSent, referral.StatusAccepted, referral.StatusDeclined, referral.StatusCompleted,
+		referral.StatusNoShow, referral.StatusCancelled, referral.StatusExpired} {
+		keys = append(keys, "app.status."+string(st))
+	}
+	for _, k := range []referral.ActorKind{referral.ActorUser, referral.ActorAgency, referral.ActorSystem} {
+		keys = append(keys, "app.actor."+string(k))
+	}
+	for _, g := range directory.Genders {
+		keys = append(keys, "app.gender."+g)
+	}
+	keys = append(keys, "app.consent.verbal", "app.consent.written", "app.scope.this-referral", "app.scope.share-with-service",
+		"app.referrals.due", "app.referrals.all")
+	for _, k := range []string{"error.not_found", "error.unavailable", "error.bad_request", "error.generic", "error.forbidden"} {
 		keys = append(keys, k+".title", k+".text")
 	}
 	for _, k := range []string{"hours.span", "hours.span_overnight"} {

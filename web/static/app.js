@@ -41,6 +41,19 @@
     b.addEventListener('click', function () { window.print(); });
   });
 
+  // Copy buttons (the agency link).
+  var copy = document.querySelector('[data-copy]');
+  var copySrc = document.querySelector('[data-copy-src]');
+  if (copy && copySrc && navigator.clipboard) {
+    copy.hidden = false;
+    copy.addEventListener('click', function () {
+      navigator.clipboard.writeText(copySrc.value).then(function () {
+        var st = document.querySelector('[data-copy-status]');
+        if (st) { st.textContent = copy.getAttribute('data-copied'); }
+      });
+    });
+  }
+
   // "My list (n)" follows the ticks on the page before it is submitted.
   var mylist = document.querySelectorAll('[data-mylist]');
   var form = document.getElementById('f');
