@@ -239,6 +239,18 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	return get(t, ctx, chromedp.AttributeValue(css(sel), name)).Value
 }
 
+// waitFor evaluates js until it is true, across page loads, for up to
+// ten seconds.
+func waitFor(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("still not true after 10 s: %s\npage: %.300s", js, bodyText(t, ctx))
+}
+
 func bodyText(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	return eval[string](t, ctx, "document.body ? document.body.innerText : ''")
@@ -314,8 +326,8 @@ func TestKioskSearchToPrintedList(t *testing.T) {
 	shots(t, ctx, "kiosk-list", "")
 
 	// Back must not show the last person's search or service.
-	run(t, ctx, chromedp.NavigateBack())
-	time.Sleep(500 * time.Millisecond) // let a reload or error page settle; nothing is timed
+	get(t, ctx, chromedp.Evaluate[bool]("history.back(), true"))
+	waitFor(t, ctx, `!!document.querySelector('#q') && !document.querySelector('#svc-h') && document.readyState === 'complete'`)
 	after := bodyText(t, ctx)
 	for _, secret := range []string{"shleter", strings.TrimSpace(second)} {
 		if strings.Contains(after, secret) {

@@ -81,6 +81,16 @@
   // page means Back shows the start page, not a search.
   history.replaceState(null, '', '/');
 
+  // Back and Forward must not bring a search back: a page the browser
+  // restores from its back-forward cache, or loads again from history
+  // (re-posting its form), starts over instead.
+  window.addEventListener('pageshow', function (e) {
+    var nav = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null;
+    if ((e.persisted || (nav && nav.type === 'back_forward')) && body.hasAttribute('data-reset')) {
+      location.replace('/');
+    }
+  });
+
   // Start over after the idle time. A warning gives the visitor a chance
   // to stay. The start page starts over only once someone has typed.
   var idle = parseInt(body.getAttribute('data-idle'), 10) * 1000;
