@@ -389,6 +389,12 @@ func daysString(s directory.DaySet) string {
 	case directory.Weekends:
 		return "weekends"
 	}
+	return DayRuns(s, "-", func(d time.Weekday) string { return dayNames[d] })
+}
+
+// DayRuns writes the days of s from Monday to Sunday with name, runs of
+// three or more days as first and last joined by dash ("mon-wed, fri").
+func DayRuns(s directory.DaySet, dash string, name func(time.Weekday) string) string {
 	order := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 	var parts []string
 	for i := 0; i < len(order); {
@@ -401,10 +407,10 @@ func daysString(s directory.DaySet) string {
 			j++
 		}
 		if j-i >= 2 {
-			parts = append(parts, dayNames[order[i]]+"-"+dayNames[order[j]])
+			parts = append(parts, name(order[i])+dash+name(order[j]))
 		} else {
 			for k := i; k <= j; k++ {
-				parts = append(parts, dayNames[order[k]])
+				parts = append(parts, name(order[k]))
 			}
 		}
 		i = j + 1

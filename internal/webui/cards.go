@@ -328,27 +328,5 @@ func (w words) days(s directory.DaySet) string {
 	case directory.Weekends:
 		return w.t("days.weekends")
 	}
-	order := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-	short := func(d time.Weekday) string { return w.t(fmt.Sprintf("day.short.%d", int(d))) }
-	var parts []string
-	for i := 0; i < len(order); {
-		if !s.Has(order[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j+1 < len(order) && s.Has(order[j+1]) {
-			j++
-		}
-		switch {
-		case j-i >= 2:
-			parts = append(parts, short(order[i])+"–"+short(order[j]))
-		default:
-			for k := i; k <= j; k++ {
-				parts = append(parts, short(order[k]))
-			}
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
+	return present.DayRuns(s, "–", func(d time.Weekday) string { return w.t(fmt.Sprintf("day.short.%d", int(d))) })
 }
