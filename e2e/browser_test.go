@@ -386,6 +386,27 @@ func TestLanguageSwitch(t *testing.T) {
 	}
 }
 
+// TestPagination pages through a long result list and back.
+func TestPagination(t *testing.T) {
+	ctx := tab(t, true)
+	run(t, ctx, navigate(publicURL+"/search?setcat=food"), visible(`nav.pager`))
+	first := text(t, ctx, `#card-0`)
+	status := text(t, ctx, `.pager-status`)
+	contains(t, "pager", status, "Page 1 of")
+	run(t, ctx, submit(`nav.pager button[name="go"]`), visible(`nav.pager`))
+	contains(t, "pager on page 2", text(t, ctx, `.pager-status`), "Page 2 of")
+	if start := attr(t, ctx, `ol.cards`, "start"); start != "11" {
+		t.Errorf("page 2 numbers from %s", start)
+	}
+	if text(t, ctx, `#card-0`) == first {
+		t.Error("page 2 shows page 1's first result")
+	}
+	run(t, ctx, submit(`nav.pager button[name="go"][value="1"]`), visible(`nav.pager`))
+	if got := text(t, ctx, `#card-0`); got != first {
+		t.Errorf("back on page 1 the first result is %q, was %q", got, first)
+	}
+}
+
 // TestQRPage opens the link a list's QR code carries on a phone-sized
 // screen: it holds service ids and the language only and shows the list.
 func TestQRPage(t *testing.T) {
