@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,24 +22,6 @@ import (
 func (s *Server) matchRoutes(v1 *echo.Group) {
 	v1.POST("/match", s.match)
 	v1.GET("/screening", s.screening)
-}
-
-// matcherCache holds the matcher of the snapshot being served, built on
-// the first match after each reload.
-type matcherCache struct {
-	mu   sync.Mutex
-	snap *snapshot.Snapshot
-	m    *match.Matcher
-}
-
-// get returns the matcher for snap, building it when snap is new.
-func (mc *matcherCache) get(snap *snapshot.Snapshot) *match.Matcher {
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	if mc.snap != snap {
-		mc.snap, mc.m = snap, match.New(snap.Index)
-	}
-	return mc.m
 }
 
 // matchRequest is POST /api/v1/match's body. Only needs is required.
@@ -249,7 +230,7 @@ func (s *Server) match(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.matchers.get(snap).Match(c.Request().Context(), p)
+	res, err := snap.Matcher.Match(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}

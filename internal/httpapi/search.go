@@ -194,7 +194,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	var m *match.Matcher
 	if len(res.Hits) > 0 {
-		m = s.matchers.get(snap)
+		m = snap.Matcher
 	}
 	pr := match.Profile{Now: q.Now, Lang: lang, Unit: unit, Place: q.Place}
 	if f := q.Filter; f.Age != nil || f.Gender != "" || f.Veteran != nil || len(f.Insurance) > 0 || len(f.Languages) > 0 || len(f.Populations) > 0 {

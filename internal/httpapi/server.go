@@ -88,9 +88,6 @@ type Server struct {
 	now     func() time.Time
 	version string
 
-	// matchers holds the needs matcher of the snapshot being served.
-	matchers matcherCache
-
 	reload  func(context.Context) (*snapshot.Snapshot, error)
 	metrics *metrics
 

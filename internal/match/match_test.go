@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -12,7 +13,8 @@ import (
 	"trellis/internal/apperr"
 	"trellis/internal/directory"
 	"trellis/internal/geo"
-	"trellis/internal/snapshot"
+	"trellis/internal/listings"
+	"trellis/internal/search"
 )
 
 // dcNow is the clock of the tests on the bundled DC data: Sunday 22
@@ -21,27 +23,18 @@ var dcNow = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
 
 var (
 	dcOnce sync.Once
-	dcSnap *snapshot.Snapshot
+	dcSnap *loaded
 	dcM    *Matcher
 	dcErr  error
 )
 
 // dc returns a matcher over the repository's bundled DC listings.
-func dc(tb testing.TB) (*snapshot.Snapshot, *Matcher) {
+func dc(tb testing.TB) (*loaded, *Matcher) {
 	tb.Helper()
 	dcOnce.Do(func() {
-		var errs []error
-		snap, lerrs, err := snapshot.Build(context.Background(), os.DirFS("../../data"), dcNow)
-		for _, e := range lerrs {
-			errs = append(errs, e)
-		}
-		switch {
-		case err != nil:
-			dcErr = err
-		case len(errs) > 0:
-			dcErr = errs[0]
-		default:
-			dcSnap, dcM = snap, New(snap.Index)
+		dcSnap, dcErr = load(os.DirFS("../../data"), dcNow)
+		if dcErr == nil {
+			dcM = New(dcSnap.Index)
 		}
 	})
 	if dcErr != nil {
@@ -50,10 +43,40 @@ func dc(tb testing.TB) (*snapshot.Snapshot, *Matcher) {
 	return dcSnap, dcM
 }
 
+// loaded is a data directory loaded and indexed the way the server's
+// snapshot is (the snapshot package itself builds a Matcher, so these
+// tests cannot import it).
+type loaded struct {
+	Catalog *directory.Catalog
+	Index   *search.Index
+	Places  *geo.Gazetteer
+}
+
+// load loads and indexes the data directory fsys; the first data problem
+// is the error.
+func load(fsys fs.FS, now time.Time) (*loaded, error) {
+	places, err := geo.Load(fsys)
+	if err != nil {
+		return nil, err
+	}
+	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places})
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	ix, err := search.Build(context.Background(), cat)
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{Catalog: cat, Index: ix, Places: places}, nil
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // place resolves a ZIP code or lat,lon with the snapshot's gazetteer.
-func place(tb testing.TB, snap *snapshot.Snapshot, s string) *geo.Place {
+func place(tb testing.TB, snap *loaded, s string) *geo.Place {
 	tb.Helper()
 	p, err := snap.Places.ParsePlace(s)
 	if err != nil {
@@ -64,7 +87,7 @@ func place(tb testing.TB, snap *snapshot.Snapshot, s string) *geo.Place {
 
 // veteranProfile is the example: a 45-year-old male veteran on
 // Medicaid in ZIP 20002.
-func veteranProfile(tb testing.TB, snap *snapshot.Snapshot, lang string, needs ...string) Profile {
+func veteranProfile(tb testing.TB, snap *loaded, lang string, needs ...string) Profile {
 	p := Profile{Place: place(tb, snap, "20002"), Now: dcNow, Lang: lang,
 		Person: &Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(true), Insurance: []string{directory.InsuranceMedicaid}}}
 	for _, n := range needs {
@@ -177,7 +200,7 @@ func TestVeteranNeedsABedAndHelpWithDrinking(t *testing.T) {
 
 // checkExcluded reruns the bed need with room for ten exclusions and
 // checks that each service in want is excluded with that reason.
-func checkExcluded(t *testing.T, m *Matcher, snap *snapshot.Snapshot, want map[string]string) {
+func checkExcluded(t *testing.T, m *Matcher, snap *loaded, want map[string]string) {
 	t.Helper()
 	p := veteranProfile(t, snap, "en", "a bed tonight")
 	p.ExcludedLimit = 10

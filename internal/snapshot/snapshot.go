@@ -22,6 +22,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/listings"
+	"trellis/internal/match"
 	"trellis/internal/search"
 )
 
@@ -31,6 +32,8 @@ type Snapshot struct {
 	Catalog *directory.Catalog
 	Index   *search.Index
 	Places  *geo.Gazetteer
+	// Matcher ranks services for a needs profile over Index.
+	Matcher *match.Matcher
 	// Revision is a digest of every file the snapshot was built from; two
 	// snapshots of the same files have the same revision.
 	Revision string
@@ -63,7 +66,7 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	return &Snapshot{Catalog: cat, Index: ix, Places: places, Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
+	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix), Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
 }
 
 // Revision returns a short digest over the paths and contents of every

@@ -315,7 +315,7 @@ func (u *UI) matchPage(c echo.Context) error {
 		if msg != "" {
 			b.Error, b.ErrorField = msg, field
 		} else {
-			res, err := u.matchers.get(r.snap).Match(c.Request().Context(), prof)
+			res, err := r.snap.Matcher.Match(c.Request().Context(), prof)
 			if ae := apperr.As(err); ae != nil && ae.Code != apperr.Internal {
 				b.Error = ae.Message
 			} else if err != nil {

@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,7 +28,6 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/httpapi"
 	"trellis/internal/i18n"
-	"trellis/internal/match"
 	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 	"trellis/web"
@@ -77,25 +75,6 @@ type UI struct {
 	// api counts searches for the unmet-needs report; set by Register.
 	api      *httpapi.Server
 	refs     *referral.Service
-	matchers matcherCache
-}
-
-// matcherCache holds the matcher of the snapshot being served, built on
-// the first match after each reload.
-type matcherCache struct {
-	mu   sync.Mutex
-	snap *snapshot.Snapshot
-	m    *match.Matcher
-}
-
-// get returns the matcher for snap, building it when snap is new.
-func (mc *matcherCache) get(snap *snapshot.Snapshot) *match.Matcher {
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	if mc.snap != snap {
-		mc.snap, mc.m = snap, match.New(snap.Index)
-	}
-	return mc.m
 }
 
 // pageNames are the templates under web/templates, each rendered inside
