@@ -73,8 +73,8 @@ type UI struct {
 	pages  map[string]*template.Template
 	static fs.FS
 	// api counts searches for the unmet-needs report; set by Register.
-	api      *httpapi.Server
-	refs     *referral.Service
+	api  *httpapi.Server
+	refs *referral.Service
 }
 
 // pageNames are the templates under web/templates, each rendered inside
