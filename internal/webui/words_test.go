@@ -27,7 +27,7 @@ func TestEligibilityWords(t *testing.T) {
 		e    *present.EligibilityView
 		want []string
 	}{
-		{name: "no rules", lang: "en", want: []string{"Anyone · the listing sets no rules"}},
+		{name: "no rules", lang: "en", want: []string{"No rules listed · ask if unsure"}},
 		{name: "age range and gender", lang: "en", e: &present.EligibilityView{Age: &present.AgeView{Min: intp(18), Max: intp(24)}, Genders: []string{"female", "nonbinary"}},
 			want: []string{"Ages 18 to 24", "For women and nonbinary people"}},
 		{name: "only and focus", lang: "en", e: &present.EligibilityView{Populations: []string{"veterans", "families", "seniors"}, Focus: []string{"lgbtq"}},
