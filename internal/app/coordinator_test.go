@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"trellis/data"
 	"trellis/internal/app"
+	"trellis/internal/testkit"
 )
 
 // trellis runs the trellis command in-process and returns the exit
@@ -25,43 +24,14 @@ func trellis(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// copyTree copies the tree root of src into the directory to.
-func copyTree(t *testing.T, src fs.FS, root, to string) {
-	t.Helper()
-	err := fs.WalkDir(src, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := fs.ReadFile(src, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // dataDir writes a data directory into a temp dir: the bundled
 // directory.yaml, taxonomy.yaml and geo/, with the listings of the named
 // fixtures under testdata/ merged into listings/.
 func dataDir(t *testing.T, fixtures ...string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"directory.yaml", "taxonomy.yaml", "geo"} {
-		copyTree(t, data.FS, f, filepath.Join(dir, f))
-	}
+	dir := testkit.DataDir(t)
 	for _, f := range fixtures {
-		copyTree(t, os.DirFS("testdata"), f, filepath.Join(dir, "listings"))
+		testkit.CopyTree(t, os.DirFS("testdata"), f, filepath.Join(dir, "listings"))
 	}
 	return dir
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"trellis/internal/sqlite"
+	"trellis/internal/testkit"
 )
 
 // buildTrellis builds the trellis command into a temporary directory and
@@ -55,29 +56,11 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// lockedBuffer collects a process's output for several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // server is a `trellis serve` process.
 type server struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *lockedBuffer
+	logs *testkit.Buffer
 	done chan struct{}
 	err  error
 }
@@ -96,7 +79,7 @@ func startServer(t *testing.T, bin string, env []string, args ...string) *server
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
+	s := &server{cmd: cmd, logs: &testkit.Buffer{}, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

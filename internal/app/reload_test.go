@@ -17,13 +17,14 @@ import (
 	"time"
 
 	"trellis/internal/app"
+	"trellis/internal/testkit"
 )
 
 // serveData runs `trellis serve` on dir on a loopback port until the test
 // ends and returns its base URL and log.
-func serveData(t *testing.T, dir string, flags ...string) (string, *lockedBuffer) {
+func serveData(t *testing.T, dir string, flags ...string) (string, *testkit.Buffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	m := app.NewMain(app.IO{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }})
 	args := append([]string{"--addr", "127.0.0.1:0", "--data", dir, "--state-dir", t.TempDir()}, flags...)
 	if err := m.ParseFlags(args); err != nil {

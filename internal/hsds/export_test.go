@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"trellis/internal/directory"
 	"trellis/internal/listings"
+	"trellis/internal/testkit"
 )
 
 // TestSpecExamplesValidate validates the specification's own example
@@ -80,28 +80,7 @@ func TestSpecExamplesValidate(t *testing.T) {
 // src.
 func dataDirWith(tb testing.TB, src string) string {
 	tb.Helper()
-	dir := tb.TempDir()
-	copyTree(tb, "../../data/geo", filepath.Join(dir, "geo"))
-	for _, name := range []string{"directory.yaml", "taxonomy.yaml"} {
-		copyFile(tb, filepath.Join("../../data", name), filepath.Join(dir, name))
-	}
-	copyTree(tb, src, dir)
-	return dir
-}
-
-func copyTree(tb testing.TB, from, to string) {
-	tb.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(from, path)
-		copyFile(tb, path, filepath.Join(to, rel))
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	return testkit.DataDir(tb, os.DirFS(src))
 }
 
 // loadCatalog loads the data directory dir, failing on any problem.

@@ -1,28 +1,24 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"trellis/data"
 	"trellis/internal/httpapi"
 	"trellis/internal/snapshot"
+	"trellis/internal/testkit"
 )
 
 // now is the fixed clock of these tests: Sunday 22 November 2026, 21:30 in
@@ -34,32 +30,7 @@ var now = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
 // directory.yaml, taxonomy.yaml and geo/ with this package's test listings.
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	copyFS := func(src fs.FS, root, to string) {
-		err := fs.WalkDir(src, root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			dst := filepath.Join(to, rel)
-			if d.IsDir() {
-				return os.MkdirAll(dst, 0o755)
-			}
-			b, err := fs.ReadFile(src, p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(dst, b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{"directory.yaml", "taxonomy.yaml", "geo"} {
-		copyFS(data.FS, f, filepath.Join(dir, f))
-	}
-	copyFS(os.DirFS("testdata"), "listings", filepath.Join(dir, "listings"))
-	return dir
+	return testkit.DataDir(t, os.DirFS("testdata"))
 }
 
 // startServer loads the fixture directory and serves the API on loopback.
@@ -70,9 +41,9 @@ func startServer(t *testing.T) string {
 }
 
 // startServerLog is startServer that also returns the server's log.
-func startServerLog(t *testing.T) (string, *syncBuffer) {
+func startServerLog(t *testing.T) (string, *testkit.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	store := snapshot.NewStore(os.DirFS(fixtureDir(t)), func() time.Time { return now })
 	if _, err := store.Reload(context.Background()); err != nil {
 		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
@@ -83,24 +54,6 @@ func startServerLog(t *testing.T) (string, *syncBuffer) {
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return srv.URL, logs
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestLogsHoldNoQuery checks that request logs name the route and status

@@ -18,6 +18,7 @@ import (
 	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 	"trellis/internal/sqlite"
+	"trellis/internal/testkit"
 )
 
 // testPassword is every test user's password.
@@ -52,7 +53,7 @@ type env struct {
 	api    *httpapi.Server
 	base   string
 	db     *sqlite.DB
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	users  map[string]*auth.User
 	tokens map[string]string
 	emails map[string]string
@@ -72,7 +73,7 @@ func newEnv(t *testing.T, adjust ...func(*httpapi.Options)) *env {
 		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
 	}
 	t.Cleanup(func() { store.Current().Index.Close() })
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	opt := httpapi.Options{Snapshots: store, Now: func() time.Time { return now }, Version: "test",
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Accounts: db, Referrals: db}

@@ -17,6 +17,7 @@ import (
 	"trellis/internal/httpapi"
 	"trellis/internal/snapshot"
 	"trellis/internal/sqlite"
+	"trellis/internal/testkit"
 	"trellis/internal/webui"
 )
 
@@ -46,7 +47,7 @@ func workspace(t *testing.T) string {
 	}
 	t.Cleanup(func() { store.Current().Index.Close() })
 	clock := func() time.Time { return now }
-	log := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
+	log := slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil))
 	api := httpapi.New(httpapi.Options{Snapshots: store, Now: clock, Logger: log, Accounts: db, Referrals: db})
 	ui, err := webui.New(webui.Options{Snapshots: store, Now: clock, Logger: log, Referrals: db})
 	if err != nil {

@@ -1,26 +1,22 @@
 package webui_test
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"trellis/data"
 	"trellis/internal/httpapi"
 	"trellis/internal/snapshot"
+	"trellis/internal/testkit"
 	"trellis/internal/webui"
 )
 
@@ -33,55 +29,12 @@ var now = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
 // taxonomy.yaml and geo/ with this package's test listings.
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	copyFS := func(src fs.FS, root, to string) {
-		err := fs.WalkDir(src, root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			dst := filepath.Join(to, rel)
-			if d.IsDir() {
-				return os.MkdirAll(dst, 0o755)
-			}
-			b, err := fs.ReadFile(src, p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(dst, b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{"directory.yaml", "taxonomy.yaml", "geo"} {
-		copyFS(data.FS, f, filepath.Join(dir, f))
-	}
-	copyFS(os.DirFS("testdata"), "listings", filepath.Join(dir, "listings"))
-	return dir
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return testkit.DataDir(t, os.DirFS("testdata"))
 }
 
 type site struct {
 	url  string
-	logs *syncBuffer
+	logs *testkit.Buffer
 }
 
 // startSite serves the API and the pages over the fixture listings.
@@ -92,7 +45,7 @@ func startSite(t *testing.T, kiosk bool) site {
 		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
 	}
 	t.Cleanup(func() { store.Current().Index.Close() })
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	clock := func() time.Time { return now }
 	api := httpapi.New(httpapi.Options{Snapshots: store, Now: clock, Logger: log})
