@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,8 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"trellis/internal/postgres/pgtest"
 	"trellis/internal/sqlite"
 	"trellis/internal/testkit"
 )
@@ -374,64 +372,12 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 	}
 }
 
-// testDatabaseURL is the PostgreSQL the tests use unless
-// TRELLIS_TEST_DATABASE_URL names another.
-const testDatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns a DSN whose search_path is it. An unreachable PostgreSQL fails
-// the test unless TRELLIS_SKIP_POSTGRES=1.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("TRELLIS_TEST_DATABASE_URL")
-	if dsn == "" {
-		dsn = testDatabaseURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("TRELLIS_SKIP_POSTGRES") == "1" {
-			t.Skipf("PostgreSQL unreachable and TRELLIS_SKIP_POSTGRES=1: %v", err)
-		}
-		t.Fatalf("PostgreSQL is unreachable at TRELLIS_TEST_DATABASE_URL (default %s): %v\n"+
-			"Start it (pg_ctlcluster <version> main start) or set TRELLIS_SKIP_POSTGRES=1 to skip these tests.", testDatabaseURL, err)
-	}
-	defer conn.Close(context.Background())
-	schema := "e2e_" + strings.ToLower(rand.Text())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Errorf("connect for cleanup: %v", err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	if !strings.Contains(dsn, "://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("TRELLIS_TEST_DATABASE_URL is not a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // TestTwoInstancesSharePostgres runs two servers on loopback against one
 // PostgreSQL schema (the URL given as TRELLIS_DATABASE_URL): a referral
 // made on one is read on the other, moves on either are seen by both, and
 // of two conflicting moves sent to both at once exactly one wins.
 func TestTwoInstancesSharePostgres(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	bin := buildTrellis(t)
 	env := cleanEnv("TRELLIS_DATABASE_URL=" + dsn)
 	addUser(t, bin, env, nil, "ana@example.org", "specialist")

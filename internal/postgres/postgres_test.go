@@ -2,103 +2,27 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"trellis/internal/auth"
 	"trellis/internal/auth/authtest"
 	"trellis/internal/needs"
 	"trellis/internal/needs/needstest"
 	"trellis/internal/postgres"
+	"trellis/internal/postgres/pgtest"
 	"trellis/internal/referral"
 	"trellis/internal/referral/referraltest"
 )
 
-// defaultURL is the PostgreSQL the tests use unless
-// TRELLIS_TEST_DATABASE_URL names another.
-const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// baseURL returns the test database URL. If the database cannot be
-// reached, the test fails, unless TRELLIS_SKIP_POSTGRES=1, when it is
-// skipped: CI must run these tests for real.
-func baseURL(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv("TRELLIS_TEST_DATABASE_URL")
-	if dsn == "" {
-		dsn = defaultURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("TRELLIS_SKIP_POSTGRES") == "1" {
-			tb.Skipf("PostgreSQL unreachable and TRELLIS_SKIP_POSTGRES=1: %v", err)
-		}
-		tb.Fatalf("PostgreSQL is unreachable at TRELLIS_TEST_DATABASE_URL (default %s): %v\n"+
-			"Start it (pg_ctlcluster <version> main start) or set TRELLIS_SKIP_POSTGRES=1 to skip these tests.", defaultURL, err)
-	}
-	conn.Close(ctx)
-	return dsn
-}
-
-// withSearchPath returns dsn with search_path set to schema.
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	tb.Helper()
-	if !strings.Contains(dsn, "://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("TRELLIS_TEST_DATABASE_URL is not a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// freshSchema creates an empty schema t_<random>, dropped with everything
-// in it when the test ends, and returns a DSN whose search_path is it.
-func freshSchema(tb testing.TB) string {
-	tb.Helper()
-	dsn := baseURL(tb)
-	schema := "t_" + strings.ToLower(rand.Text())
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			tb.Errorf("connect for cleanup: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema: %v", err)
-		}
-	})
-	return withSearchPath(tb, dsn, schema)
-}
-
 // MustOpen opens a store in a fresh schema, closed when the test ends.
 func MustOpen(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	dsn := freshSchema(tb)
+	dsn := pgtest.FreshSchema(tb)
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("postgres.Open: %v", err)
@@ -130,7 +54,7 @@ func migrationCount(tb testing.TB) int {
 }
 
 func TestConcurrentMigration(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	const n = 4
 	var wg sync.WaitGroup
 	dbs := make([]*postgres.DB, n)
