@@ -100,6 +100,16 @@ func StateCode(s string) (string, bool) {
 	return "", false
 }
 
+// StateCodes returns the two-letter postal codes of every state, DC and
+// territory Trellis knows, in FIPS order.
+func StateCodes() []string {
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = st.code
+	}
+	return out
+}
+
 // StateName returns the name of the state with postal code code ("MD" gives
 // "Maryland"; any case). It returns "" and false for an unknown code.
 func StateName(code string) (string, bool) {

@@ -487,7 +487,7 @@ func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 	for _, p := range ps {
 		pos := fmt.Sprintf("%s:%d", c.d.files["phone"], p.Line)
 		num := strings.Trim(p.Number, "\"' \t")
-		if !phoneOK(num) {
+		if listings.CheckPhone(num) != nil {
 			c.rep.warn("phone number with letters or too few digits (dropped)", pos)
 			continue
 		}
@@ -511,22 +511,6 @@ func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 		}
 	}
 	return out
-}
-
-// phoneOK matches the listing format's rule: digits (three or more) with
-// spaces and ( ) + - . / between them.
-func phoneOK(s string) bool {
-	digits := 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case strings.ContainsRune(" ()+-./", r):
-		default:
-			return false
-		}
-	}
-	return digits >= 3
 }
 
 // languages returns the BCP 47 codes of ls in canonical form, dropping

@@ -221,7 +221,7 @@ func (c *checker) phones(ps []Phone) []directory.Phone {
 			continue
 		}
 		if c.required(&p.Number, p, "number") {
-			c.check(&p.Number, checkPhone)
+			c.check(&p.Number, CheckPhone)
 		}
 		c.check(&p.Type, func(s string) error { return checkEnum("phone type", s, directory.PhoneTypes) })
 		out = append(out, directory.Phone{

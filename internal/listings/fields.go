@@ -11,6 +11,8 @@ import (
 	"time"
 	_ "time/tzdata" // time zones must load on machines without a zoneinfo database
 
+	"trellis/internal/geo"
+
 	"golang.org/x/text/language"
 )
 
@@ -232,10 +234,10 @@ func checkEmail(s string) error {
 	return nil
 }
 
-// checkPhone returns an error unless s looks like a phone number: digits
+// CheckPhone returns an error unless s looks like a phone number: digits
 // (at least three, "311" and "988" count), with spaces and ( ) + - . /
-// between them.
-func checkPhone(s string) error {
+// between them. The importer applies the same rule to source numbers.
+func CheckPhone(s string) error {
 	digits := 0
 	for _, r := range s {
 		switch {
@@ -252,25 +254,14 @@ func checkPhone(s string) error {
 	return nil
 }
 
-// usStates are the two-letter USPS codes of the states, DC and the
-// territories.
-var usStates = func() map[string]bool {
-	m := map[string]bool{}
-	for c := range strings.FieldsSeq(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD
-		MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY
-		AS GU MP PR VI`) {
-		m[c] = true
-	}
-	return m
-}()
-
-// checkState returns an error unless s is a two-letter USPS state code.
+// checkState returns an error unless s is a two-letter USPS code of a
+// state, DC or a territory (geo's table).
 func checkState(s string) error {
-	if !usStates[s] {
-		if usStates[strings.ToUpper(s)] {
-			return fmt.Errorf("state %q must be upper case: %q", s, strings.ToUpper(s))
-		}
+	if _, ok := geo.StateName(s); !ok || len(s) != 2 {
 		return fmt.Errorf("%q is not a US state code: write the two-letter postal code, e.g. DC or MD", s)
+	}
+	if u := strings.ToUpper(s); s != u {
+		return fmt.Errorf("state %q must be upper case: %q", s, u)
 	}
 	return nil
 }

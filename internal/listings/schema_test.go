@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"trellis/internal/directory"
+	"trellis/internal/geo"
 )
 
 // The JSON Schemas editors use to check data files, beside the data.
@@ -232,13 +233,7 @@ func TestSchemaEnums(t *testing.T) {
 	}
 }
 
-func sortedStates() []string {
-	var out []string
-	for s := range usStates {
-		out = append(out, s)
-	}
-	return out
-}
+func sortedStates() []string { return geo.StateCodes() }
 
 // repoTaxonomy decodes and checks data/taxonomy.yaml.
 func repoTaxonomy(t *testing.T) *directory.Taxonomy {
