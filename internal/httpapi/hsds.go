@@ -354,31 +354,60 @@ func (s *Server) matches(c echo.Context, snap *snapshot.Snapshot, text string) (
 	return out, nil
 }
 
-// hsdsServices answers GET /hsds/services.
-func (s *Server) hsdsServices(c echo.Context) error {
+// serviceQuery is what GET /hsds/services and /hsds/service_at_locations
+// share: the data, the filter and paging read from the parameters, and the
+// text search's matches (hits is nil, and searched false, without text).
+type serviceQuery struct {
+	snap     *snapshot.Snapshot
+	ds       *hsds.Dataset
+	f        serviceFilter
+	pg       paging
+	hits     [][2]string
+	searched bool
+}
+
+// readServiceQuery reads a services query on path. It returns an Invalid
+// error naming a bad parameter, or the search's error.
+func (s *Server) readServiceQuery(c echo.Context, path string) (*serviceQuery, error) {
 	snap, ds, err := s.hsdsData()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p, err := hsdsParams(c, "/services")
+	p, err := hsdsParams(c, path)
+	if err != nil {
+		return nil, err
+	}
+	q := &serviceQuery{snap: snap, ds: ds, f: readServiceFilter(p, snap, ds), pg: p.paging()}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if q.f.text != "" {
+		q.searched = true
+		if q.hits, err = s.matches(c, snap, q.f.text); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// keeps reports whether the filter keeps service svc.
+func (q *serviceQuery) keeps(svc *hsds.Service) bool {
+	cs := q.snap.Catalog.Service(q.ds.ServiceKey(svc.ID))
+	return cs != nil && q.f.keep(svc, cs)
+}
+
+// hsdsServices answers GET /hsds/services.
+func (s *Server) hsdsServices(c echo.Context) error {
+	q, err := s.readServiceQuery(c, "/services")
 	if err != nil {
 		return err
 	}
-	f := readServiceFilter(p, snap, ds)
-	pg := p.paging()
-	if err := p.check(); err != nil {
-		return err
-	}
-	candidates := ds.Services
-	if f.text != "" {
-		hits, err := s.matches(c, snap, f.text)
-		if err != nil {
-			return err
-		}
+	candidates := q.ds.Services
+	if q.searched {
 		candidates = nil
 		seen := map[string]bool{}
-		for _, h := range hits {
-			if svc := ds.ServiceByKey(h[0]); svc != nil && !seen[svc.ID] {
+		for _, h := range q.hits {
+			if svc := q.ds.ServiceByKey(h[0]); svc != nil && !seen[svc.ID] {
 				seen[svc.ID] = true
 				candidates = append(candidates, svc)
 			}
@@ -386,18 +415,17 @@ func (s *Server) hsdsServices(c echo.Context) error {
 	}
 	var out []*hsds.Service
 	for _, svc := range candidates {
-		cs := snap.Catalog.Service(ds.ServiceKey(svc.ID))
-		if cs == nil || !f.keep(svc, cs) {
+		if !q.keeps(svc) {
 			continue
 		}
-		if f.proximity > 0 && len(svc.ServiceAtLocations) > 0 &&
-			!slices.ContainsFunc(svc.ServiceAtLocations, func(sal *hsds.ServiceAtLocation) bool { return f.near(sal.Location) }) {
+		if q.f.proximity > 0 && len(svc.ServiceAtLocations) > 0 &&
+			!slices.ContainsFunc(svc.ServiceAtLocations, func(sal *hsds.ServiceAtLocation) bool { return q.f.near(sal.Location) }) {
 			continue
 		}
 		out = append(out, svc)
 	}
-	return writeList(c, pg, out, func(svc *hsds.Service) any {
-		if f.full {
+	return writeList(c, q.pg, out, func(svc *hsds.Service) any {
+		if q.f.full {
 			return svc
 		}
 		return svc.Flat()
@@ -406,42 +434,27 @@ func (s *Server) hsdsServices(c echo.Context) error {
 
 // hsdsServiceAtLocations answers GET /hsds/service_at_locations.
 func (s *Server) hsdsServiceAtLocations(c echo.Context) error {
-	snap, ds, err := s.hsdsData()
+	q, err := s.readServiceQuery(c, "/service_at_locations")
 	if err != nil {
 		return err
 	}
-	p, err := hsdsParams(c, "/service_at_locations")
-	if err != nil {
-		return err
-	}
-	f := readServiceFilter(p, snap, ds)
-	pg := p.paging()
-	if err := p.check(); err != nil {
-		return err
-	}
-	candidates := ds.ServiceAtLocations
-	if f.text != "" {
-		hits, err := s.matches(c, snap, f.text)
-		if err != nil {
-			return err
-		}
+	candidates := q.ds.ServiceAtLocations
+	if q.searched {
 		candidates = nil
-		for _, h := range hits {
-			if sal := ds.ServiceAtLocationByKey(h[0], h[1]); sal != nil {
+		for _, h := range q.hits {
+			if sal := q.ds.ServiceAtLocationByKey(h[0], h[1]); sal != nil {
 				candidates = append(candidates, sal)
 			}
 		}
 	}
 	var out []*hsds.ServiceAtLocation
 	for _, sal := range candidates {
-		svc := ds.Service(sal.ServiceID)
-		cs := snap.Catalog.Service(ds.ServiceKey(sal.ServiceID))
-		if svc == nil || cs == nil || !f.keep(svc, cs) || !f.near(sal.Location) {
+		if svc := q.ds.Service(sal.ServiceID); svc == nil || !q.keeps(svc) || !q.f.near(sal.Location) {
 			continue
 		}
 		out = append(out, sal)
 	}
-	return writeList(c, pg, out, func(sal *hsds.ServiceAtLocation) any { return salView(ds, sal, f.full) })
+	return writeList(c, q.pg, out, func(sal *hsds.ServiceAtLocation) any { return salView(q.ds, sal, q.f.full) })
 }
 
 // salView is a service_at_location with its location and service: their
