@@ -96,14 +96,6 @@ func veteranProfile(tb testing.TB, snap *loaded, lang string, needs ...string) P
 	return p
 }
 
-func reasonCodes(rs []Reason) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.Code)
-	}
-	return out
-}
-
 func hasReason(rs []Reason, code, text string) bool {
 	for _, r := range rs {
 		if r.Code == code && (text == "" || r.Text == text) {

@@ -131,11 +131,6 @@ func (f *Filter) checkIndexed(d *docRef) Exclusion {
 	return ""
 }
 
-// needsPost reports whether any rule needs checkPost.
-func (f *Filter) needsPost() bool {
-	return (f.Place != nil && f.RadiusMeters > 0) || f.needsPostBeyondRadius()
-}
-
 // needsPostBeyondRadius reports whether a rule of checkPost other than the
 // radius applies.
 func (f *Filter) needsPostBeyondRadius() bool {

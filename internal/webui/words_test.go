@@ -220,9 +220,7 @@ func TestMessagesExist(t *testing.T) {
 	for _, k := range []string{"error.not_found", "error.unavailable", "error.bad_request", "error.generic", "error.forbidden"} {
 		keys = append(keys, k+".title", k+".text")
 	}
-	for _, k := range []string{"hours.span", "hours.span_overnight"} {
-		keys = append(keys, k)
-	}
+	keys = append(keys, "hours.span", "hours.span_overnight")
 	if len(keys) < 100 {
 		t.Fatalf("found only %d keys; is the pattern still right?", len(keys))
 	}

@@ -385,7 +385,7 @@ func testEvents(t *testing.T, s referral.Store) {
 			t.Fatalf("step %d: AppendEvent: %v", i, err)
 		}
 		// Interleave another referral's events, which must not show up.
-		other = move(t, s, other, referral.StatusAccepted, t0)
+		move(t, s, other, referral.StatusAccepted, t0)
 		other = create(t, s, "u-ana", "", t0)
 		ev.ReferralID = r.ID
 		want = append(want, ev)
