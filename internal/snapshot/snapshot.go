@@ -46,11 +46,16 @@ type Snapshot struct {
 // come back as errs with a nil snapshot; err is for failures to read files
 // or to build the index.
 func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listings.Error, error) {
-	start := time.Now()
 	rev, err := Revision(fsys)
 	if err != nil {
 		return nil, nil, err
 	}
+	return build(ctx, fsys, now, rev)
+}
+
+// build is Build for data whose revision the caller has computed.
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev string) (*Snapshot, []listings.Error, error) {
+	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
@@ -137,8 +142,11 @@ type Store struct {
 
 	cur atomic.Pointer[Snapshot]
 
-	mu     sync.Mutex // serializes reloads and guards status
+	mu     sync.Mutex // serializes reloads and guards status and invalidRev
 	status Status
+	// invalidRev is the revision of the last files that failed
+	// validation, so that reloading them again does not rebuild them.
+	invalidRev string
 }
 
 // NewStore returns a store over the data directory fsys with no snapshot
@@ -169,14 +177,22 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	now := s.now()
 	s.status.Attempted = now
 	s.status.Attempts++
-	if cur := s.cur.Load(); cur != nil {
-		rev, err := Revision(s.fsys)
-		if err == nil && rev == cur.Revision {
-			s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
-			return cur, nil
-		}
+	rev, err := Revision(s.fsys)
+	if err != nil {
+		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
+		s.status.Failures++
+		return s.cur.Load(), err
 	}
-	snap, errs, err := Build(ctx, s.fsys, now)
+	if cur := s.cur.Load(); cur != nil && rev == cur.Revision {
+		s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
+		return cur, nil
+	}
+	if rev == s.invalidRev {
+		// The same files already failed validation: their errors stand.
+		s.status.Failures++
+		return s.cur.Load(), ErrDataInvalid
+	}
+	snap, errs, err := build(ctx, s.fsys, now, rev)
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
@@ -189,6 +205,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		}
 		s.status.OK, s.status.Errors, s.status.Failure = false, msgs, ""
 		s.status.Failures++
+		s.invalidRev = rev
 		return s.cur.Load(), ErrDataInvalid
 	}
 	old := s.cur.Swap(snap)
