@@ -331,27 +331,14 @@ func (f *serviceFilter) near(loc *hsds.Location) bool {
 	return geo.Distance(f.place.Point, orb.Point{*loc.Longitude, *loc.Latitude}) <= f.proximity
 }
 
-// matches returns the (service key, location id) pairs that the search
-// text matches, best first, up to search.MaxWindow; nil without text.
-func (s *Server) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([][2]string, error) {
+// matches returns the documents the search text matches, best first, up
+// to search.MaxWindow; nil without text.
+func (s *Server) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([]search.Ref, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	var out [][2]string
-	for page := 1; page <= search.MaxWindow/search.MaxPerPage; page++ {
-		res, err := snap.Index.Search(c.Request().Context(), search.Query{Text: text, Sort: search.SortRelevance,
-			Page: page, PerPage: search.MaxPerPage, Now: s.now(), Filter: search.Filter{IncludeInactive: true}})
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range res.Hits {
-			out = append(out, [2]string{h.ServiceKey, h.LocationID})
-		}
-		if len(res.Hits) < search.MaxPerPage || page*search.MaxPerPage >= res.Total {
-			break
-		}
-	}
-	return out, nil
+	return snap.Index.All(c.Request().Context(), search.Query{Text: text, Sort: search.SortRelevance,
+		Now: s.now(), Filter: search.Filter{IncludeInactive: true}})
 }
 
 // serviceQuery is what GET /hsds/services and /hsds/service_at_locations
@@ -362,7 +349,7 @@ type serviceQuery struct {
 	ds       *hsds.Dataset
 	f        serviceFilter
 	pg       paging
-	hits     [][2]string
+	hits     []search.Ref
 	searched bool
 }
 
@@ -407,7 +394,7 @@ func (s *Server) hsdsServices(c echo.Context) error {
 		candidates = nil
 		seen := map[string]bool{}
 		for _, h := range q.hits {
-			if svc := q.ds.ServiceByKey(h[0]); svc != nil && !seen[svc.ID] {
+			if svc := q.ds.ServiceByKey(h.ServiceKey); svc != nil && !seen[svc.ID] {
 				seen[svc.ID] = true
 				candidates = append(candidates, svc)
 			}
@@ -442,7 +429,7 @@ func (s *Server) hsdsServiceAtLocations(c echo.Context) error {
 	if q.searched {
 		candidates = nil
 		for _, h := range q.hits {
-			if sal := q.ds.ServiceAtLocationByKey(h[0], h[1]); sal != nil {
+			if sal := q.ds.ServiceAtLocationByKey(h.ServiceKey, h.LocationID); sal != nil {
 				candidates = append(candidates, sal)
 			}
 		}

@@ -1,6 +1,8 @@
 package search
 
 import (
+	"context"
+	"reflect"
 	"testing"
 
 	"trellis/internal/directory"
@@ -58,4 +60,49 @@ func TestBundledData(t *testing.T) {
 			t.Errorf("gender=male left %d of %d", r.Total, all.Total)
 		}
 	})
+}
+
+// TestAllMatchesPages checks that All returns exactly the documents
+// Search returns page by page, in the same order.
+func TestAllMatchesPages(t *testing.T) {
+	ix := mustBuild(t, loadData(t, "../../data"))
+	near := &geo.Place{Point: zip20001, ZIP: "20001", State: "DC"}
+	for _, q := range []Query{
+		{Text: "health", Sort: SortRelevance},
+		{Text: "shelter", Filter: Filter{Place: near}},
+		{Text: "shelter food pantry clinic"},
+		{Filter: Filter{Place: near, RadiusMeters: 8000}},
+		{Text: "zzqxv"},
+	} {
+		t.Run(q.Text, func(t *testing.T) {
+			var paged []Ref
+			for page := 1; ; page++ {
+				q.Page, q.PerPage = page, MaxPerPage
+				r := mustSearch(t, ix, q)
+				for _, h := range r.Hits {
+					paged = append(paged, Ref{ServiceKey: h.ServiceKey, LocationID: h.LocationID})
+				}
+				if page*MaxPerPage >= r.Total {
+					break
+				}
+			}
+			all, err := ix.All(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(all, paged) && !(len(all) == 0 && len(paged) == 0) {
+				t.Errorf("All gave %d refs, pages %d; first differences: %v vs %v", len(all), len(paged), head(all), head(paged))
+			}
+			if q.Text == "health" && len(all) <= MaxPerPage {
+				t.Errorf("\"health\" matched %d documents; the test needs more than a page", len(all))
+			}
+		})
+	}
+}
+
+func head(rs []Ref) []Ref {
+	if len(rs) > 3 {
+		return rs[:3]
+	}
+	return rs
 }

@@ -139,25 +139,15 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Page: q.Page, PerPage: q.PerPage, Sort: q.Sort, Hits: []Hit{}, Facets: []CategoryCount{}}
-	var p parsed
-	hasText := strings.TrimSpace(q.Text) != ""
-	if hasText {
-		p = ix.text.parse(q.Text)
-		res.Corrections, res.Showing, res.Ignored = p.Corrections, p.Showing, p.Ignored
-		if len(p.Units) == 0 {
-			return res, nil
-		}
-	}
-	sr, facets, err := ix.run(ctx, &q, p.Units, false)
+	sr, facets, p, relaxed, err := ix.execute(ctx, &q)
 	if err != nil {
 		return nil, err
 	}
-	if sr.Total == 0 && len(p.Units) > 1 {
-		if sr, facets, err = ix.run(ctx, &q, p.Units, true); err != nil {
-			return nil, err
-		}
-		res.Relaxed = sr.Total > 0
+	res.Corrections, res.Showing, res.Ignored = p.Corrections, p.Showing, p.Ignored
+	if sr == nil {
+		return res, nil
 	}
+	res.Relaxed = relaxed
 	res.Total = int(sr.Total)
 	res.Facets = facets
 	now := q.Now
@@ -176,6 +166,66 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		res.Hits = append(res.Hits, ix.hit(d, h, &q, p.Units, now))
 	}
 	return res, nil
+}
+
+// Ref names one matching document: a service at a location (LocationID is
+// empty for a service without locations).
+type Ref struct {
+	ServiceKey string
+	LocationID string
+}
+
+// All returns every document q matches, up to MaxWindow, in q's order, in
+// one pass and without building hits, explanations or open states: for
+// callers that filter further and page themselves (the HSDS API). q's Page
+// and PerPage are ignored. It returns the same errors as Search.
+func (ix *Index) All(ctx context.Context, q Query) ([]Ref, error) {
+	q.Page, q.PerPage = 1, 1
+	if err := ix.normalize(&q); err != nil {
+		return nil, err
+	}
+	q.PerPage = MaxWindow
+	sr, _, _, _, err := ix.execute(ctx, &q)
+	if err != nil || sr == nil {
+		return nil, err
+	}
+	out := make([]Ref, 0, len(sr.Hits))
+	for _, h := range sr.Hits {
+		d := ix.docOf(h)
+		if d == nil {
+			return nil, fmt.Errorf("search: hit %q is no service", h.ID)
+		}
+		ref := Ref{ServiceKey: d.svc.Key()}
+		if d.loc != nil {
+			ref.LocationID = d.loc.ID
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+// execute parses q's text and runs q (normalized), falling back to any
+// word when no document matches them all. It returns a nil result when the
+// text holds no searchable word, and the parse either way.
+func (ix *Index) execute(ctx context.Context, q *Query) (*bleve.SearchResult, []CategoryCount, parsed, bool, error) {
+	var p parsed
+	if strings.TrimSpace(q.Text) != "" {
+		p = ix.text.parse(q.Text)
+		if len(p.Units) == 0 {
+			return nil, nil, p, false, nil
+		}
+	}
+	sr, facets, err := ix.run(ctx, q, p.Units, false)
+	if err != nil {
+		return nil, nil, p, false, err
+	}
+	if sr.Total == 0 && len(p.Units) > 1 {
+		if sr, facets, err = ix.run(ctx, q, p.Units, true); err != nil {
+			return nil, nil, p, false, err
+		}
+		return sr, facets, p, sr.Total > 0, nil
+	}
+	return sr, facets, p, false, nil
 }
 
 // normalize fills defaults into q and checks it.
