@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	_ "time/tzdata" // hours are read in IANA zones even where the OS has no zoneinfo
 
 	"trellis/internal/app"
 )

@@ -240,19 +240,13 @@ type yamlField struct {
 // fieldsOf returns the YAML fields of struct type t in declaration order.
 func fieldsOf(t reflect.Type) []yamlField {
 	var out []yamlField
-	for i := 0; i < t.NumField(); i++ {
+	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
-		tag := sf.Tag.Get("yaml")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
+		name := yamlName(sf)
 		if name == "" {
-			name = strings.ToLower(sf.Name)
+			continue
 		}
+		_, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		out = append(out, yamlField{index: i, key: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
 	}
 	return out
