@@ -58,7 +58,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{Store: sqlstore.New(h, sqlstore.Dialect{Name: "postgres", IsUnique: isUnique}), pool: pool}, nil
+	return &DB{Store: sqlstore.New(h, sqlstore.Dialect{Name: "postgres", IsUnique: isUnique, LockRows: " FOR UPDATE SKIP LOCKED"}), pool: pool}, nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned.

@@ -17,6 +17,10 @@ import (
 	"trellis/internal/postgres/pgtest"
 	"trellis/internal/referral"
 	"trellis/internal/referral/referraltest"
+	"trellis/internal/report"
+	"trellis/internal/report/reporttest"
+	"trellis/internal/shortlist"
+	"trellis/internal/shortlist/shortlisttest"
 )
 
 // MustOpen opens a store in a fresh schema, closed when the test ends.
@@ -35,12 +39,24 @@ func TestReferralStore(t *testing.T) {
 	referraltest.TestStore(t, func(t *testing.T) referral.Store { return MustOpen(t) })
 }
 
+func TestProblemStore(t *testing.T) {
+	reporttest.TestProblemStore(t, func(t *testing.T) report.ProblemStore { return MustOpen(t) })
+}
+
+func TestOutcomeStore(t *testing.T) {
+	referraltest.TestOutcomes(t, func(t *testing.T) referraltest.OutcomeStore { return MustOpen(t) })
+}
+
 func TestAuthStore(t *testing.T) {
 	authtest.TestStore(t, func(t *testing.T) auth.Store { return MustOpen(t) })
 }
 
 func TestNeedsStore(t *testing.T) {
 	needstest.TestStore(t, func(t *testing.T) needs.Store { return MustOpen(t) })
+}
+
+func TestShortListStore(t *testing.T) {
+	shortlisttest.TestStore(t, func(t *testing.T) shortlist.Store { return MustOpen(t) })
 }
 
 // migrationCount is the number of embedded migration files.
@@ -82,12 +98,12 @@ func TestConcurrentMigration(t *testing.T) {
 		t.Errorf("schema_migrations rows = %d, %v; want %d", rows, err, migrationCount(t))
 	}
 	// What one instance writes, another reads.
-	r, ev, err := referral.New(referral.Draft{PeerRef: "JD-17", Need: "food", ServiceKey: "harbor.pantry",
+	r, ev, err := referral.New(referral.Draft{Need: "food", ServiceKey: "harbor.pantry",
 		Consent: referral.Consent{Method: referral.ConsentVerbal}}, "u-ana", "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dbs[0].CreateReferral(context.Background(), r, ev); err != nil {
+	if err := dbs[0].CreateReferral(context.Background(), r, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := dbs[n-1].Referral(context.Background(), r.ID); err != nil {
@@ -98,12 +114,12 @@ func TestConcurrentMigration(t *testing.T) {
 func TestAppendOnlyInSchema(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	r, ev, err := referral.New(referral.Draft{PeerRef: "JD-17", Need: "food", ServiceKey: "harbor.pantry",
+	r, ev, err := referral.New(referral.Draft{Need: "food", ServiceKey: "harbor.pantry",
 		Consent: referral.Consent{Method: referral.ConsentVerbal}}, "u-ana", "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateReferral(ctx, r, ev); err != nil {
+	if err := db.CreateReferral(ctx, r, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.AppendAudit(ctx, referral.AuditEntry{At: time.Now(), Actor: referral.SystemActor, Action: referral.ActionExpire, ReferralID: r.ID}); err != nil {

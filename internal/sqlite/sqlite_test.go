@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,10 @@ import (
 	"trellis/internal/needs/needstest"
 	"trellis/internal/referral"
 	"trellis/internal/referral/referraltest"
+	"trellis/internal/report"
+	"trellis/internal/report/reporttest"
+	"trellis/internal/shortlist"
+	"trellis/internal/shortlist/shortlisttest"
 	"trellis/internal/sqlite"
 )
 
@@ -39,12 +44,24 @@ func TestReferralStore(t *testing.T) {
 	referraltest.TestStore(t, func(t *testing.T) referral.Store { return MustOpen(t) })
 }
 
+func TestProblemStore(t *testing.T) {
+	reporttest.TestProblemStore(t, func(t *testing.T) report.ProblemStore { return MustOpen(t) })
+}
+
+func TestOutcomeStore(t *testing.T) {
+	referraltest.TestOutcomes(t, func(t *testing.T) referraltest.OutcomeStore { return MustOpen(t) })
+}
+
 func TestAuthStore(t *testing.T) {
 	authtest.TestStore(t, func(t *testing.T) auth.Store { return MustOpen(t) })
 }
 
 func TestNeedsStore(t *testing.T) {
 	needstest.TestStore(t, func(t *testing.T) needs.Store { return MustOpen(t) })
+}
+
+func TestShortListStore(t *testing.T) {
+	shortlisttest.TestStore(t, func(t *testing.T) shortlist.Store { return MustOpen(t) })
 }
 
 // migrationCount is the number of embedded migration files.
@@ -108,12 +125,12 @@ func TestOpen(t *testing.T) {
 func TestEventsAppendOnlyInSchema(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	r, ev, err := referral.New(referral.Draft{PeerRef: "JD-17", Need: "food", ServiceKey: "harbor.pantry",
+	r, ev, err := referral.New(referral.Draft{Need: "food", ServiceKey: "harbor.pantry",
 		Consent: referral.Consent{Method: referral.ConsentVerbal}}, "u-ana", "", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateReferral(ctx, r, ev); err != nil {
+	if err := db.CreateReferral(ctx, r, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	tables := []string{"referral_events", "audit_log"}
@@ -127,5 +144,74 @@ func TestEventsAppendOnlyInSchema(t *testing.T) {
 				t.Errorf("UPDATE %s: error %v, want append-only", table, err)
 			}
 		})
+	}
+}
+
+// TestUpgradeToAnswers opens a database made by the migrations before
+// 0006_answers, holding an answered referral and a queued email, and
+// checks that the upgrade keeps the email (the outbox is rebuilt on
+// SQLite), lets the outbox take the new kind, and counts the old answer
+// as seen.
+func TestUpgradeToAnswers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName)+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob("migrations/*.sql")
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`)
+	for _, name := range names {
+		v := strings.TrimSuffix(filepath.Base(name), ".sql")
+		if v >= "0006" {
+			break
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(string(b))
+		exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, v)
+	}
+	at := t0.UnixMicro()
+	exec(`INSERT INTO referrals (id, peer_ref, need, service_key, specialist_id, consent_method, consent_scope, consent_given_at,
+		consent_recorded_by, consent_contact, consent_part2_notice, status, created_at, updated_at)
+		VALUES ('R1', 'P-7K3QW', 'food', 'harbor.pantry', 'u-ana', 'verbal', 'this-referral', ?, 'u-ana', 0, 0, 'accepted', ?, ?)`, at, at, at+2)
+	exec(`INSERT INTO referral_events (id, referral_id, at, actor_kind, actor_id, from_status, to_status) VALUES
+		('E1', 'R1', ?, 'user', 'u-ana', '', 'sent'), ('E2', 'R1', ?, 'agency', 'L1', 'sent', 'accepted')`, at, at+2)
+	exec(`INSERT INTO outbox (id, kind, referral_id, event_id, recipient, subject, body, created_at, next_attempt_at)
+		VALUES ('M1', 'agency_referral', 'R1', 'E1', 'intake@example.org', 'New referral', 'the link', ?, ?)`, at, at)
+	raw.Close()
+
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer db.Close()
+	r, err := db.Referral(ctx, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.AnsweredAt.Equal(time.UnixMicro(at+2).UTC()) || r.Unread() {
+		t.Errorf("upgraded referral: answered at %v, unread %v; want the agency's event, seen", r.AnsweredAt, r.Unread())
+	}
+	ms, err := db.Mail(ctx, "R1")
+	if err != nil || len(ms) != 1 || ms[0].ID != "M1" || ms[0].Text != "the link" || ms[0].To != "intake@example.org" {
+		t.Fatalf("the queued email after the upgrade: %+v, %v", ms, err)
+	}
+	m := &referral.Mail{ID: "M2", Kind: referral.MailAgencyAnswer, ReferralID: "R1", EventID: "E2", To: "ana@example.org",
+		Subject: "answered", Text: "accepted", CreatedAt: t0, NextAttemptAt: t0}
+	ev := referral.Event{ID: "E3", At: t0.Add(time.Minute), Actor: referral.AgencyActor("L1"), From: referral.StatusAccepted, To: referral.StatusCompleted}
+	if _, err := db.AppendEvent(ctx, "R1", ev, referral.StatusAccepted, []*referral.Mail{m}); err != nil {
+		t.Fatalf("an answer email after the upgrade: %v", err)
+	}
+	if ms, _ := db.Mail(ctx, "R1"); len(ms) != 2 {
+		t.Errorf("%d emails after the answer, want 2", len(ms))
 	}
 }

@@ -15,13 +15,14 @@ import (
 )
 
 // DataDir writes a data directory into a temp dir: the bundled
-// directory.yaml, taxonomy.yaml and geo/, plus each tree in trees copied
-// over it (a tree holds listings/ and any polygon files). It returns the
-// directory; a failure to write ends the test.
+// directory.yaml, taxonomy.yaml, vocabulary.yaml, geo/ and the meeting
+// type table (meetingguide/), plus each tree in trees copied over it (a
+// tree holds listings/ and any polygon files). It returns the directory; a
+// failure to write ends the test.
 func DataDir(tb testing.TB, trees ...fs.FS) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	for _, f := range []string{"directory.yaml", "taxonomy.yaml", "geo"} {
+	for _, f := range []string{"directory.yaml", "taxonomy.yaml", "vocabulary.yaml", "geo", "meetingguide"} {
 		CopyTree(tb, data.FS, f, filepath.Join(dir, f))
 	}
 	for _, t := range trees {

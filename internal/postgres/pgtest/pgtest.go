@@ -24,10 +24,7 @@ const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 // skipped: CI must run these tests for real.
 func baseURL(tb testing.TB) string {
 	tb.Helper()
-	dsn := os.Getenv("TRELLIS_TEST_DATABASE_URL")
-	if dsn == "" {
-		dsn = defaultURL
-	}
+	dsn := URL()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -35,8 +32,8 @@ func baseURL(tb testing.TB) string {
 		if os.Getenv("TRELLIS_SKIP_POSTGRES") == "1" {
 			tb.Skipf("PostgreSQL unreachable and TRELLIS_SKIP_POSTGRES=1: %v", err)
 		}
-		tb.Fatalf("PostgreSQL is unreachable at TRELLIS_TEST_DATABASE_URL (default %s): %v\n"+
-			"Start it (pg_ctlcluster <version> main start) or set TRELLIS_SKIP_POSTGRES=1 to skip these tests.", defaultURL, err)
+		tb.Fatalf("PostgreSQL at TRELLIS_TEST_DATABASE_URL (default %s) did not answer: %v\n"+
+			"Run the tests with `make test`, which creates a missing test database, or start the server: %s", defaultURL, err, StartHint)
 	}
 	conn.Close(ctx)
 	return dsn
