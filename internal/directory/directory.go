@@ -31,6 +31,15 @@ type Info struct {
 	Attribution []string
 	// Notice is shown beside results, e.g. that the data is a dated snapshot.
 	Notice string
+	// HelpLine is the number to call when a listing gives none or nothing
+	// fits: 211 in most of the United States.
+	HelpLine *Line
+	// Crisis is what a search that reads as a crisis is answered with
+	// first.
+	Crisis *Crisis
+	// MeetingsHelp says where to find recovery meetings when the
+	// directory lists none that fit; nil when it does not say.
+	MeetingsHelp *MeetingsHelp
 }
 
 // Source names the record a listing was imported from, so that importing a
@@ -58,6 +67,14 @@ type Phone struct {
 // PhoneTypes lists the accepted Phone.Type values.
 var PhoneTypes = []string{"voice", "fax", "text", "tty", "hotline"}
 
+// Intake is where an organization or a service takes referrals: the email
+// address the receiving agency is notified at, and a phone number for
+// referrers. At least one is set.
+type Intake struct {
+	Email string
+	Phone string
+}
+
 // Organization is one listing file: an agency with its locations and services.
 type Organization struct {
 	ID            string
@@ -67,9 +84,11 @@ type Organization struct {
 	Website       string
 	Email         string
 	Phones        []Phone
-	Source        Source
-	Locations     []*Location
-	Services      []*Service
+	// Referrals is where the organization takes referrals, or nil.
+	Referrals *Intake
+	Source    Source
+	Locations []*Location
+	Services  []*Service
 	// File is the listing file's path relative to the listings directory,
 	// with forward slashes, e.g. "dc/harriet-tubman-shelter.yaml".
 	File string
@@ -217,6 +236,21 @@ type Service struct {
 	VerifiedBy   string
 	Phones       []Phone
 	Source       Source
+	// Referrals is where this service takes referrals, or nil for its
+	// organization's (ReferralIntake).
+	Referrals *Intake
+}
+
+// ReferralIntake returns where the service takes referrals: its own
+// intake, else its organization's, else nil.
+func (s *Service) ReferralIntake() *Intake {
+	if s.Referrals != nil {
+		return s.Referrals
+	}
+	if s.Org != nil {
+		return s.Org.Referrals
+	}
+	return nil
 }
 
 // Key returns the service's catalog-wide identifier, "<org>.<service>".
@@ -255,12 +289,20 @@ func (s *Service) HoursAt(l *Location, dir *time.Location) (*Hours, *time.Locati
 
 // Catalog is a validated, immutable directory snapshot.
 type Catalog struct {
-	Info          Info
-	Taxonomy      *Taxonomy
+	Info     Info
+	Taxonomy *Taxonomy
+	// Vocabulary is how people say what they need, beyond the taxonomy.
+	Vocabulary    *Vocabulary
 	Organizations []*Organization // sorted by ID
+	// Meetings are the recovery meetings imported from Meeting Guide
+	// feeds, sorted by Key; MeetingTypes is the table of their type codes
+	// (nil when the data has none). WithMeetings sets both.
+	Meetings     []*Meeting
+	MeetingTypes *MeetingTypes
 
 	orgs     map[string]*Organization
 	services map[string]*Service
+	meetings map[string]*Meeting
 }
 
 // NewCatalog builds a catalog from validated organizations. It sorts them by
@@ -296,6 +338,29 @@ func NewCatalog(info Info, tax *Taxonomy, orgs []*Organization) (*Catalog, error
 	}
 	return c, nil
 }
+
+// WithMeetings returns a copy of the catalog that also holds meetings,
+// sorted by key, and the meeting type table types. The catalog itself is
+// not changed. It returns an error when two meetings share a key (the same
+// source and slug), which means the caller skipped validation.
+func (c *Catalog) WithMeetings(types *MeetingTypes, meetings []*Meeting) (*Catalog, error) {
+	out := *c
+	out.MeetingTypes = types
+	out.Meetings = append([]*Meeting(nil), meetings...)
+	sort.Slice(out.Meetings, func(i, j int) bool { return out.Meetings[i].Key() < out.Meetings[j].Key() })
+	out.meetings = make(map[string]*Meeting, len(meetings))
+	for _, m := range out.Meetings {
+		if _, dup := out.meetings[m.Key()]; dup {
+			return nil, fmt.Errorf("directory: duplicate meeting %q", m.Key())
+		}
+		out.meetings[m.Key()] = m
+	}
+	return &out, nil
+}
+
+// Meeting returns the meeting with the given key ("<source>/<slug>"), or
+// nil.
+func (c *Catalog) Meeting(key string) *Meeting { return c.meetings[key] }
 
 // Organization returns the organization with the given id, or nil.
 func (c *Catalog) Organization(id string) *Organization { return c.orgs[id] }
@@ -340,4 +405,23 @@ func (s *Service) ContactPhones(l *Location) []Phone {
 	}
 	add(s.Org.Phones)
 	return out
+}
+
+// SeasonAt returns the season service s follows at location l: the one its
+// hours give, else the usual season of one of its categories (a farmers
+// market that lists none follows farmers markets' usual season), else nil.
+// usual reports that the season is the category's, not the listing's own.
+func (s *Service) SeasonAt(l *Location, tax *Taxonomy) (season *Season, usual bool) {
+	if h, _ := s.HoursAt(l, nil); h != nil && h.Season != nil {
+		return h.Season, false
+	}
+	if tax == nil {
+		return nil, false
+	}
+	for _, id := range s.Categories {
+		if c := tax.Category(id); c != nil && c.UsualSeason != nil {
+			return c.UsualSeason, true
+		}
+	}
+	return nil, false
 }

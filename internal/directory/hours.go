@@ -223,8 +223,11 @@ func (h *Hours) closedOn(d Date) bool {
 	return false
 }
 
-func (h *Hours) inSeason(d Date) bool {
-	s := h.Season
+func (h *Hours) inSeason(d Date) bool { return h.Season.Contains(d) }
+
+// Contains reports whether date d falls in the season; a nil season holds
+// every date.
+func (s *Season) Contains(d Date) bool {
 	if s == nil {
 		return true
 	}

@@ -35,6 +35,10 @@ type Category struct {
 	// Synonyms are plain-language words and phrases people use for the
 	// category, by language: "place to sleep", "albergue".
 	Synonyms map[string][]string
+	// UsualSeason, when set, is when services of the category usually
+	// operate (farmers markets: spring to fall); a listing that gives no
+	// season of its own is taken to follow it.
+	UsualSeason *Season
 }
 
 // Taxonomy is the two-level tree of needs categories (data/taxonomy.yaml).

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -488,4 +489,41 @@ func parseCoord(s string) (float64, error) {
 		return 0, fmt.Errorf("coordinate %q is not finite", s)
 	}
 	return v, nil
+}
+
+// Outline is a county's boundary as a map draws it.
+type Outline struct {
+	County directory.County
+	// Shape is shared with the gazetteer: callers must not modify it.
+	Shape orb.MultiPolygon
+}
+
+// Outlines returns the counties whose shapes reach into b (lon/lat), each
+// once, in the order of the county file. It returns nil for a bound that
+// covers more than 40 degrees either way, which no map of Trellis's
+// draws county by county.
+func (g *Gazetteer) Outlines(b orb.Bound) []Outline {
+	if b.Max.Lon()-b.Min.Lon() > 40 || b.Max.Lat()-b.Min.Lat() > 40 {
+		return nil
+	}
+	x0, y0 := cellXY(b.Min)
+	x1, y1 := cellXY(b.Max)
+	seen := map[int32]bool{}
+	var idx []int32
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			for _, ref := range g.grid[y*360+x] {
+				if !seen[ref.county] && ref.bound.Intersects(b) {
+					seen[ref.county] = true
+					idx = append(idx, ref.county)
+				}
+			}
+		}
+	}
+	slices.Sort(idx)
+	out := make([]Outline, len(idx))
+	for i, c := range idx {
+		out[i] = Outline{County: g.counties[c].county, Shape: g.counties[c].shape}
+	}
+	return out
 }

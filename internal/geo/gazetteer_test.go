@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -399,5 +400,29 @@ func TestConcurrentUse(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+func TestOutlines(t *testing.T) {
+	g := MustLoad(t)
+	// Around the White House: the District and its neighbours.
+	b := orb.Bound{Min: orb.Point{-77.10, 38.85}, Max: orb.Point{-76.95, 38.95}}
+	var fips []string
+	for _, o := range g.Outlines(b) {
+		fips = append(fips, o.County.FIPS)
+		if len(o.Shape) == 0 {
+			t.Errorf("%s has no shape", o.County.FIPS)
+		}
+	}
+	for _, want := range []string{"11001", "51013", "24033"} { // DC, Arlington, Prince George's
+		if !slices.Contains(fips, want) {
+			t.Errorf("outlines around DC = %v, lack %s", fips, want)
+		}
+	}
+	if slices.Contains(fips, "06075") {
+		t.Error("outlines around DC include San Francisco")
+	}
+	if o := g.Outlines(orb.Bound{Min: orb.Point{-130, 20}, Max: orb.Point{-60, 50}}); o != nil {
+		t.Errorf("a continent-wide bound gave %d outlines", len(o))
 	}
 }

@@ -1,124 +1,156 @@
-// Package match turns a needs profile (what a person needs, where they
-// are, who they are and what constrains them) into, for each need, the few
-// services most worth calling: ranked by a documented score (score.go),
-// each with its reasons in plain words, and the services left out listed
-// with why. Plain words are read into taxonomy categories through the
-// search index; eligibility rules are those of the search filter, with
-// unknown facts never excluding anybody.
+// Package match is Trellis's one engine for finding services: it turns a
+// need (words, categories or both), where the person is, who they are and
+// what constrains the visit into the services most worth calling, ranked
+// by a documented score (score.go), each with its reasons in plain words,
+// and the services left out with why. The search API, the public pages,
+// the kiosk and the needs matcher all call it: Search for one need with
+// paging and facets, Match for a profile of several needs.
+//
+// Words are read by package need (categories, who, crisis, urgency,
+// corrections), eligibility is need.Rules, and the search index only
+// finds documents by the listings' own words. When too little is near, a
+// need widens step by step, to its parent category and then to a wider
+// reach, and the answer says so; nothing is found only when nothing in the
+// whole directory fits.
 //
 // A Matcher is built once per directory snapshot and is safe for
 // concurrent use. Profiles are neither stored nor logged.
 package match
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"trellis/internal/directory"
 	"trellis/internal/geo"
+	"trellis/internal/need"
 	"trellis/internal/search"
 )
 
-// Matcher matches profiles against one catalog and its index.
+// Matcher matches needs against one catalog and its index.
 type Matcher struct {
 	cat  *directory.Catalog
 	tax  *directory.Taxonomy
 	ix   *search.Index
+	voc  *need.Vocabulary
 	zone *time.Location
-	docs []doc
+	// docs is the index's table of documents; names holds, per document,
+	// the stems of its service's name words.
+	docs  []search.Doc
+	names [][]string
+	// points are the documents' points (docs[i].Point, or NaN without
+	// one), apart from the documents so that testing thousands against a
+	// bound reads little memory.
+	points []orb.Point
 	// byCat lists, for every category id, the documents of services in
 	// it or (for a top-level category) in any of its subcategories.
 	byCat map[string][]int32
-	// exact maps index terms to the categories they are a whole label or
-	// synonym of.
-	exact map[string][]string
-	// catWords are each category's one-word labels and synonyms, folded
-	// and stemmed as names are (doc.name).
+	// byWho lists, for every gender and population, the documents of
+	// services made for it: restricted to it, focused on it, or (for
+	// veterans) named for it.
+	byWho map[string][]int32
+	// catWords are each category's one-word labels and synonyms, stemmed.
 	catWords map[string][]string
 	// childRank is each subcategory's place among its parent's children.
 	childRank map[string]int
+	// center is the directory's default place (directory.yaml
+	// default_near): searches without a place rank from it.
+	center *geo.Place
+	// places resolves ZIP codes and points; towns are the towns the
+	// listings are in (places.go).
+	places *geo.Gazetteer
+	towns  towns
+	// meetingDocs are the catalog's recovery meetings (meetings.go).
+	meetingDocs []meetingDoc
 }
 
-// doc is one service at one location (or a service without locations).
-type doc struct {
-	svc *directory.Service
-	loc *directory.Location
-	// point is search.LocationPoint: coarse for a confidential location.
-	point    orb.Point
-	hasPoint bool
-	// name holds the folded, plural-stemmed words of the service's name.
-	name []string
-	// key orders documents: service id, then location id.
-	key string
-}
-
-// New indexes the services of ix's catalog for matching. Inactive
-// services are left out: they are never matched.
-func New(ix *search.Index) *Matcher {
+// New builds the matcher of ix's catalog. places resolves the directory's
+// default place; nil leaves searches without a place unranked by
+// distance.
+func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 	cat := ix.Catalog()
-	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix, zone: cat.Info.TimeZone, byCat: map[string][]int32{}}
+	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix, voc: need.NewVocabulary(cat.Taxonomy, cat.Vocabulary),
+		zone: cat.Info.TimeZone, docs: ix.Docs(), byCat: map[string][]int32{}, byWho: map[string][]int32{}}
 	if m.zone == nil {
 		m.zone = time.UTC
 	}
-	cat.Services(func(s *directory.Service) {
-		if s.Status != "" && s.Status != directory.StatusActive {
-			return
+	m.names = make([][]string, len(m.docs))
+	m.points = make([]orb.Point, len(m.docs))
+	for i := range m.docs {
+		d := &m.docs[i]
+		m.points[i] = orb.Point{math.NaN(), math.NaN()}
+		if d.HasPoint {
+			m.points[i] = d.Point
 		}
-		name := nameWords(s)
-		add := func(l *directory.Location) {
-			d := doc{svc: s, loc: l, name: name}
-			d.key = makeKey(&d)
-			d.point, d.hasPoint = search.LocationPoint(l)
-			i := int32(len(m.docs))
-			m.docs = append(m.docs, d)
-			var seen []string
-			for _, c := range s.Categories {
-				for _, id := range []string{c, directory.RootOf(c)} {
-					if !contains(seen, id) {
-						seen = append(seen, id)
-						m.byCat[id] = append(m.byCat[id], i)
-					}
+		s := d.Service
+		if i > 0 && m.docs[i-1].Service == s {
+			m.names[i] = m.names[i-1]
+		} else {
+			m.names[i] = nameWords(s)
+		}
+		var seen []string
+		for _, c := range s.Categories {
+			for _, id := range []string{c, directory.RootOf(c)} {
+				if !slices.Contains(seen, id) {
+					seen = append(seen, id)
+					m.byCat[id] = append(m.byCat[id], int32(i))
 				}
 			}
 		}
-		if len(s.Locations) == 0 {
-			add(nil)
+		for _, w := range madeFor(s) {
+			m.byWho[w] = append(m.byWho[w], int32(i))
 		}
-		for _, l := range s.Locations {
-			add(l)
-		}
-	})
-	m.exact = exactTerms(ix, m.tax)
+	}
 	m.catWords, m.childRank = map[string][]string{}, map[string]int{}
 	for _, c := range m.tax.All() {
 		for i, ch := range c.Children {
 			m.childRank[ch.ID] = i
 		}
 		var strs []string
-		for _, l := range c.Label {
-			strs = append(strs, l)
-		}
-		for _, ss := range c.Synonyms {
-			strs = append(strs, ss...)
+		for _, l := range directory.Languages {
+			strs = append(strs, c.Label[l])
+			strs = append(strs, c.Synonyms[l]...)
 		}
 		for _, str := range strs {
-			if ws := foldWords(str); len(ws) == 1 && !contains(m.catWords[c.ID], stem(ws[0])) {
-				m.catWords[c.ID] = append(m.catWords[c.ID], stem(ws[0]))
+			if ws := need.Words(str); len(ws) == 1 && !slices.Contains(m.catWords[c.ID], need.Stem(ws[0])) {
+				m.catWords[c.ID] = append(m.catWords[c.ID], need.Stem(ws[0]))
 			}
+		}
+	}
+	m.places, m.towns = places, newTowns(cat)
+	m.meetingDocs = newMeetingDocs(cat, m.voc)
+	if places != nil && cat.Info.DefaultNear != "" {
+		if p, err := places.ParsePlace(cat.Info.DefaultNear); err == nil {
+			m.center = &p
 		}
 	}
 	return m
 }
 
+// madeFor returns the genders and populations service s is made for.
+func madeFor(s *directory.Service) []string {
+	el := s.Eligibility
+	out := union(nil, el.Genders)
+	out = union(out, el.Populations)
+	out = union(out, el.Focus)
+	if veteranName.MatchString(s.Name) || (s.Org != nil && veteranName.MatchString(s.Org.Name)) {
+		out = union(out, []string{directory.PopulationVeterans})
+	}
+	return out
+}
+
 func nameWords(s *directory.Service) []string {
 	var out []string
-	for _, w := range foldWords(s.Name + " " + s.AlternateName) {
-		if w = stem(w); !contains(out, w) {
+	for _, w := range need.Words(s.Name + " " + s.AlternateName) {
+		if w = need.Stem(w); !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
@@ -128,31 +160,14 @@ func nameWords(s *directory.Service) []string {
 // Catalog returns the catalog the matcher was built from.
 func (m *Matcher) Catalog() *directory.Catalog { return m.cat }
 
-// Result is the answer to a profile: one entry per need, in order.
-type Result struct {
-	Needs []NeedResult
-}
+// Vocabulary returns the compiled vocabulary needs are read with.
+func (m *Matcher) Vocabulary() *need.Vocabulary { return m.voc }
 
-// NeedResult is what was found for one need.
-type NeedResult struct {
-	Need   Need
-	ReadAs ReadAs
-	// ReachMeters is how far from the place services were looked for; 0
-	// without a place. ReachWidened is true when the default reach was
-	// widened because too few eligible services were near.
-	ReachMeters  float64
-	ReachWidened bool
-	// Considered counts the services in the need's categories within
-	// reach; Results are the best of those that are eligible, best first.
-	Considered int
-	Results    []Ranked
-	// Excluded are the nearest of the services left out, with why;
-	// ExcludedTotal counts them all and ExcludedCounts counts them by
-	// reason code (a service failing two rules counts under both).
-	Excluded       []Excluded
-	ExcludedTotal  int
-	ExcludedCounts map[string]int
-}
+// Read reads text as every search and match of this directory does.
+func (m *Matcher) Read(text string) need.Reading { return m.voc.Read(text, m.ix) }
+
+// Center returns the directory's default place, nil when it has none.
+func (m *Matcher) Center() *geo.Place { return m.center }
 
 // Ranked is an eligible service at a location, with its score and
 // reasons.
@@ -163,14 +178,20 @@ type Ranked struct {
 	// a place, a point, or for a confidential location.
 	Distance *float64
 	Open     directory.OpenState
-	Score    float64
-	Parts    Parts
-	Reasons  []Reason
+	// OutOfSeason is true for a seasonal service (a farmers market) on a
+	// date outside its season.
+	OutOfSeason bool
+	Score       float64
+	Parts       Parts
+	Reasons     []Reason
 
 	zone    *time.Location
 	fitWhy  string
 	langWhy string
 	key     string
+	// usualSeason says the season is the category's, not the listing's.
+	usualSeason bool
+	season      *directory.Season
 }
 
 // Excluded is a service that was left out, with the rules it fails.
@@ -182,32 +203,28 @@ type Excluded struct {
 	Reasons  []Reason
 }
 
-// Match ranks services for each need of p. It returns an *apperr.Error
-// (Invalid, naming the field) for a profile that cannot be matched, and a
-// wrapped error if ctx ends or the index fails.
-func (m *Matcher) Match(ctx context.Context, p Profile) (*Result, error) {
-	if err := p.normalize(m.tax); err != nil {
-		return nil, err
-	}
-	el := NewEligible(p.Person, p.Place, p.Constraints, p.Now, m.zone)
-	r := renderer{lang: p.Lang, unit: p.Unit, now: p.Now, stale: m.cat.Info.StaleAfter}
-	out := &Result{Needs: make([]NeedResult, 0, len(p.Needs))}
-	for _, n := range p.Needs {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("match: %w", err)
-		}
-		nr, err := m.matchNeed(ctx, &p, el, r, n)
-		if err != nil {
-			return nil, err
-		}
-		out.Needs = append(out.Needs, nr)
-	}
-	return out, nil
+// Widening says how a need was widened because too little was near.
+type Widening struct {
+	// From are the categories read; To the parent categories added
+	// ("substance-use.detox" to "substance-use"). Both empty when only the
+	// reach was widened.
+	From, To []string
+	// FromMeters and ToMeters are the reach before and after, when the
+	// reach was widened (0 when it was not, or without a place; ToMeters
+	// is +Inf when the whole directory was searched).
+	FromMeters, ToMeters float64
+	// Why says what was done, in the request's language: "No detox listed
+	// within 10 mi. Showing substance use treatment nearby: ask them
+	// about detox."
+	Why string
 }
+
+// IsZero reports whether nothing was widened.
+func (w *Widening) IsZero() bool { return w == nil || (len(w.To) == 0 && w.ToMeters == 0) }
 
 // cand is a document in reach with what ranking needs of it.
 type cand struct {
-	d    *doc
+	d    int32
 	dist float64 // meters; valid when hasDist
 	// hasDist is false without a place or a point.
 	hasDist bool
@@ -219,113 +236,380 @@ type cand struct {
 	far bool
 }
 
-// reaches returns the distances to try, nearest first.
-func reaches(p *Profile) []float64 {
-	switch {
-	case p.Place == nil:
-		return []float64{math.Inf(1)}
-	case p.TravelMeters > 0:
-		return []float64{p.TravelMeters}
-	}
-	return []float64{DefaultTravel, 25 * geo.MetersPerMile, MaxTravel}
+// task is one need being matched: what was asked and read, and the rules.
+type task struct {
+	need    Need
+	reading need.Reading
+	readAs  ReadAs
+	person  *need.Person
+	rules   *need.Rules
+	place   *geo.Place
+	// centered is true when place is the directory's centre, not the
+	// person's: distances order the results but are not shown.
+	centered bool
+	// travel is the reach the request gave (0: the default steps).
+	travel float64
+	now    time.Time
+	// words are the need's content words, for matching names.
+	words []string
+	// sort is the order of the results (SortBest when empty) and topK
+	// how many are wanted (0: all).
+	sort string
+	topK int
+	// textScore maps documents to their text score (0-1) for the need's
+	// leftover words; wordScore for any of its content words, category
+	// words included ("shower" in a description).
+	textScore, wordScore map[int32]float64
+	// textHits are the documents holding the leftover words (textScore's).
+	textHits *search.TextResult
+	// relCats and relWidened are the categories categoryCandidates found
+	// the candidates by, for scoreCategories; nil for other candidates.
+	relCats, relWidened []string
 }
 
-func (m *Matcher) matchNeed(ctx context.Context, p *Profile, el *Eligible, r renderer, n Need) (NeedResult, error) {
-	ra, words := m.read(n)
-	nr := NeedResult{Need: n, ExcludedCounts: map[string]int{}}
-	steps := reaches(p)
-	far := steps[len(steps)-1]
-	var cands []cand
-	if len(ra.Categories) == 0 {
-		ra.TextSearch = true
-		var err error
-		if cands, err = m.textCandidates(ctx, p, n.Text, far); err != nil {
-			return nr, err
+// outcome is everything found for one need, before paging.
+type outcome struct {
+	readAs       ReadAs
+	reachMeters  float64
+	reachWidened bool
+	widening     Widening
+	considered   int
+	// ranked holds the best location of the first task.topK eligible
+	// services in reach, in the task's order; services are every eligible
+	// service in reach.
+	ranked   []Ranked
+	services []*directory.Service
+	// excluded holds one location of each excluded service, nearest first.
+	excluded       []excl
+	excludedCounts map[string]int
+}
+
+type excl struct {
+	c    cand
+	hits []need.Exclusion
+	open directory.OpenState
+}
+
+// reaches returns the distances to try, nearest first: the travel the
+// request gave, then those of DefaultTravel, 25 miles and MaxTravel that
+// are farther; then twice as far each step up to FarthestStep; then the
+// whole directory. Widening
+// step by step keeps the nearest answers when nothing is close (a rural
+// ZIP code in a national directory): beyond a few miles the distance part
+// of a score is nil, so a jump to the whole directory would rank answers
+// a continent away beside those one county over, and rank every service
+// in the country to do it.
+func reaches(t *task) []float64 {
+	if t.place == nil || t.centered {
+		return []float64{math.Inf(1)}
+	}
+	var steps []float64
+	if t.travel > 0 {
+		steps = []float64{t.travel}
+	}
+	for _, r := range []float64{DefaultTravel, 25 * geo.MetersPerMile, MaxTravel} {
+		if r > t.travel {
+			steps = append(steps, r)
 		}
-	} else {
+	}
+	for r := 2 * max(steps[len(steps)-1], MaxTravel); r <= FarthestStep; r *= 2 {
+		steps = append(steps, r)
+	}
+	return append(steps, math.Inf(1))
+}
+
+// FarthestStep is the farthest finite reach a search widens to before it
+// takes the whole directory: 1,600 miles, a day's drive and more.
+const FarthestStep = 1600 * geo.MetersPerMile
+
+// run finds, ranks and explains the candidates of one need.
+func (m *Matcher) run(ctx context.Context, t *task) (*outcome, error) {
+	out := &outcome{readAs: t.readAs, excludedCounts: map[string]int{}}
+	ra := &out.readAs
+	steps := reaches(t)
+	// gather finds the candidates within reach. Candidates are gathered
+	// again for each wider reach, not once for the whole directory: a
+	// category or a common word can hold thousands of services across a
+	// national directory, and the bound rejects the far ones cheaply.
+	var widened []string
+	gather := func(reach float64) ([]cand, error) {
+		switch {
+		case len(ra.Categories) > 0:
+			if len(widened) > 0 {
+				// The subcategory asked for is looked for farther.
+				reach = max(reach, t.farReach())
+			}
+			return m.categoryCandidates(ctx, t, ra.Categories, widened, reach)
+		case len(t.reading.Terms) > 0:
+			ra.TextSearch = true
+			return m.textCandidates(ctx, t, reach)
+		case len(t.reading.Who) > 0:
+			return m.whoCandidates(t, reach), nil
+		case t.need.Text == "":
+			// Nothing asked for in particular: everything, nearest first.
+			return m.allCandidates(t, reach), nil
+		}
+		// Words that name nothing the directory knows find nothing.
+		return nil, nil
+	}
+	cands, err := gather(steps[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(ra.Categories) > 0 && m.eligible(t, cands, steps[0]) < MinResults {
 		for _, c := range ra.Categories {
-			for _, w := range m.catWords[c] {
-				if !contains(words, w) {
-					words = append(words, w)
-				}
+			if root := directory.RootOf(c); root != c && !slices.Contains(ra.Categories, root) && !slices.Contains(widened, root) {
+				widened = append(widened, root)
 			}
 		}
-		cands = m.categoryCandidates(p, ra.Categories, nil, words, far)
-		if eligibleServices(el, cands, steps[0], p, m.zone) < MinResults {
-			var parents []string
-			for _, c := range ra.Categories {
-				if root := directory.RootOf(c); root != c && !contains(ra.Categories, root) && !contains(parents, root) {
-					parents = append(parents, root)
-				}
+		if len(widened) > 0 {
+			ra.Widened = widened
+			out.widening.From, out.widening.To = ra.Categories, widened
+			if t.place != nil && !t.centered {
+				out.widening.FromMeters = steps[0]
 			}
-			if len(parents) > 0 {
-				ra.Widened = parents
-				cands = m.categoryCandidates(p, ra.Categories, parents, words, far)
+			if cands, err = gather(steps[0]); err != nil {
+				return nil, err
 			}
 		}
 	}
-	nr.ReadAs = ra
 	reach := steps[0]
 	for i, s := range steps {
+		if s != reach {
+			if cands, err = gather(s); err != nil {
+				return nil, err
+			}
+		}
 		reach = s
-		if i == len(steps)-1 || eligibleServices(el, cands, s, p, m.zone) >= MinResults {
+		if i == len(steps)-1 {
+			break
+		}
+		// Widen while fewer than MinResults fit; a reach the request gave,
+		// and the farthest default one, are kept as soon as anything fits.
+		n := m.eligible(t, cands, s)
+		if n >= MinResults || (n > 0 && (t.travel > 0 || s >= MaxTravel)) {
 			break
 		}
 	}
-	if p.Place != nil {
-		nr.ReachMeters = reach
-		nr.ReachWidened = reach > steps[0]
+	if t.place != nil && !t.centered {
+		out.reachMeters = reach
+		if reach > steps[0] {
+			out.reachWidened = true
+			out.widening.FromMeters, out.widening.ToMeters = steps[0], reach
+		}
 	}
-	m.rank(&nr, cands, reach, p, el, r)
-	return nr, nil
+	if t.relCats != nil {
+		cands = m.scoreCategories(t, cands, reach)
+	}
+	m.rank(out, t, cands, reach)
+	return out, nil
+}
+
+// newTask reads need n for request r (the place, person, constraints and
+// time shared by every need of a profile).
+func (m *Matcher) newTask(n Need, place *geo.Place, travel float64, person *need.Person, c need.Constraints, now time.Time, includeInactive bool) *task {
+	// A place named in the words ("food pantry 20020", "detox in silver
+	// spring") is where the person means: it wins over the place given.
+	if p, rest := m.placeIn(n.Text); p != nil {
+		place, n.Text = p, rest
+	}
+	t := &task{need: n, place: place, travel: travel, now: now}
+	if n.Text != "" && m.tax.Category(strings.ToLower(n.Text)) == nil {
+		t.reading = m.Read(n.Text)
+	} else if n.Text != "" {
+		n.Categories = append(n.Categories, strings.ToLower(n.Text))
+	}
+	t.person = t.reading.With(person)
+	if t.reading.Free {
+		c.FreeOnly = true
+	}
+	if place == nil && m.center != nil {
+		t.place, t.centered = m.center, true
+	}
+	var rulesPlace *geo.Place
+	if !t.centered {
+		rulesPlace = t.place
+	}
+	t.rules = need.NewRules(t.person, rulesPlace, c, now)
+	t.rules.IncludeInactive = includeInactive
+	t.readAs = newReadAs(&t.reading, n.Categories, m.voc)
+	for _, c := range t.readAs.Categories {
+		for _, w := range m.catWords[c] {
+			t.words = union(t.words, []string{w})
+		}
+	}
+	t.words = union(t.words, t.reading.NameWords)
+	return t
 }
 
 // categoryCandidates returns the documents in cats (or, with a lower
-// relevance, in widened) within reach of the place.
-func (m *Matcher) categoryCandidates(p *Profile, cats, widened, words []string, reach float64) []cand {
-	var idx []int32
-	groups := 0
+// relevance, in widened) within reach of the place; the documents whose
+// text holds every leftover word of the need join them.
+func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened []string, reach float64) ([]cand, error) {
+	if len(t.reading.Terms) > 0 && t.textHits == nil {
+		res, err := m.ix.Text(ctx, t.reading.Terms, 0)
+		if err != nil {
+			return nil, fmt.Errorf("match: text search: %w", err)
+		}
+		t.textScore, t.textHits = res.Normalized(), res
+	}
+	if t.wordScore == nil && len(t.reading.NameWords) > 0 {
+		// A listing whose own words hold the need's ("shower" for a place
+		// with showers, not only restrooms) is the surer answer.
+		res, err := m.ix.Text(ctx, t.reading.NameWords, 0)
+		if err != nil {
+			return nil, fmt.Errorf("match: text search: %w", err)
+		}
+		t.wordScore = res.Normalized()
+	}
+	// The documents of the categories, and those holding every leftover
+	// word, that are within reach; the bound is tested before anything
+	// else, so a far document costs four comparisons.
+	box := m.bound(t, reach)
+	var out []cand
+	add := func(i int32) {
+		if c, ok := m.near(t, i, box, reach); ok {
+			out = append(out, c)
+		}
+	}
+	lists := 0
 	for _, group := range [][]string{cats, widened} {
 		for _, c := range group {
-			idx = append(idx, m.byCat[c]...)
-			groups++
+			for _, i := range m.byCat[c] {
+				add(i)
+			}
+			lists++
 		}
 	}
-	if groups > 1 {
-		// A document in several of the categories is listed once.
-		sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
-		out := idx[:0]
-		for i, d := range idx {
-			if i == 0 || d != idx[i-1] {
-				out = append(out, d)
-			}
+	if t.textHits != nil && !t.textHits.Relaxed {
+		for _, h := range t.textHits.Hits {
+			add(int32(h.Doc))
 		}
-		idx = out
+		lists++
 	}
-	var box orb.Bound
-	if p.Place != nil && !math.IsInf(reach, 1) {
-		box = reachBound(p.Place.Point, reach)
+	if lists > 1 {
+		slices.SortFunc(out, func(a, b cand) int { return cmp.Compare(a.d, b.d) })
+		out = slices.CompactFunc(out, func(a, b cand) bool { return a.d == b.d })
 	}
-	out := make([]cand, 0, min(len(idx), 1024))
-	for _, i := range idx {
-		d := &m.docs[i]
-		c := cand{d: d}
-		if p.Place != nil && d.hasPoint {
-			// The bound rejects most far documents without the
-			// great-circle distance; geo.Distance decides the rest.
-			if !box.IsEmpty() && !box.Contains(d.point) {
-				continue
-			}
-			c.dist, c.hasDist = geo.Distance(p.Place.Point, d.point), true
-			if c.dist > reach {
-				continue
-			}
+	for i := range out {
+		out[i].far = len(widened) > 0 && inAny(m.docs[out[i].d].Service, cats)
+	}
+	t.relCats, t.relWidened = cats, widened
+	return out, nil
+}
+
+// scoreCategories keeps the candidates of categoryCandidates within reach
+// and gives them their relevance. It runs once the reach is known: a
+// category can hold thousands of services across a national directory,
+// and only those in reach are ranked.
+func (m *Matcher) scoreCategories(t *task, cands []cand, reach float64) []cand {
+	out := cands[:0]
+	for _, c := range cands {
+		if !c.within(reach, t.farReach()) {
+			continue
 		}
-		c.rel = relevance(d.svc, d.name, cats, widened, words, m.childRank)
-		c.far = len(widened) > 0 && inAny(d.svc, cats)
+		i := c.d
+		c.rel = relevance(m.docs[i].Service, m.names[i], t.relCats, t.relWidened, t.words, m.childRank)
+		if c.rel == 0 {
+			// In by its words alone: a weaker answer than the categories.
+			c.rel = 0.5
+		}
+		c.rel = min(1, c.rel+0.3*t.textScore[i]+wordBonus*t.wordScore[i])
 		out = append(out, c)
 	}
 	return out
+}
+
+// textCandidates finds documents by the need's words through the search
+// index, for needs that name no category; relevance is the text score
+// scaled so the best match gets 1 and the weakest at least 0.5.
+func (m *Matcher) textCandidates(ctx context.Context, t *task, reach float64) ([]cand, error) {
+	res, err := m.ix.Text(ctx, t.reading.Terms, 0)
+	if err != nil {
+		return nil, fmt.Errorf("match: text search: %w", err)
+	}
+	scores := res.Normalized()
+	box := m.bound(t, reach)
+	out := make([]cand, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		c, ok := m.near(t, int32(h.Doc), box, reach)
+		if !ok {
+			continue
+		}
+		c.rel = 0.5 + 0.5*scores[int32(h.Doc)]
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// whoCandidates returns the documents of services made for the people the
+// need names ("lgbtq", "veterans"), for needs that name no category.
+func (m *Matcher) whoCandidates(t *task, reach float64) []cand {
+	var idx []int32
+	for _, w := range t.reading.Who {
+		idx = append(idx, m.byWho[w]...)
+	}
+	if len(idx) == 0 {
+		return m.allCandidates(t, reach)
+	}
+	idx = dedupe(idx)
+	box := m.bound(t, reach)
+	var out []cand
+	for _, i := range idx {
+		if c, ok := m.near(t, i, box, reach); ok {
+			c.rel = 1
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// allCandidates returns every document in reach: a search for nothing in
+// particular, ranked by nearness and who the services are for.
+func (m *Matcher) allCandidates(t *task, reach float64) []cand {
+	box := m.bound(t, reach)
+	var out []cand
+	for i := range m.docs {
+		if c, ok := m.near(t, int32(i), box, reach); ok {
+			c.rel = 1
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// bound returns the box around the task's place that holds every point
+// within reach, or nil when there is no bound.
+func (m *Matcher) bound(t *task, reach float64) *orb.Bound {
+	if t.place == nil || math.IsInf(reach, 1) {
+		return nil
+	}
+	b := reachBound(t.place.Point, reach)
+	return &b
+}
+
+// near returns the candidate for document i when it is within reach (the
+// bound rejects most far documents without the great-circle distance;
+// geo.Distance decides the rest). Documents without a point are always in
+// reach: their service area decides.
+func (m *Matcher) near(t *task, i int32, box *orb.Bound, reach float64) (cand, bool) {
+	c := cand{d: i}
+	p := m.points[i]
+	if t.place != nil && !math.IsNaN(p[0]) {
+		if box != nil && !box.Contains(p) {
+			return c, false
+		}
+		c.dist, c.hasDist = geo.Distance(t.place.Point, p), true
+		if c.dist > reach {
+			return c, false
+		}
+	}
+	return c, true
+}
+
+func dedupe(idx []int32) []int32 {
+	slices.Sort(idx)
+	return slices.Compact(idx)
 }
 
 // reachBound returns a latitude-longitude box that holds every point
@@ -341,45 +625,22 @@ func reachBound(p orb.Point, meters float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{p.Lon() - dLon, p.Lat() - dLat}, Max: orb.Point{p.Lon() + dLon, p.Lat() + dLat}}
 }
 
-// textCandidates finds documents by the words of the need through the
-// search index, for needs that name no category; relevance is the text
-// score scaled so the best match gets 1 and the weakest at least 0.5.
-func (m *Matcher) textCandidates(ctx context.Context, p *Profile, text string, reach float64) ([]cand, error) {
-	q := search.Query{Text: text, Sort: search.SortRelevance, PerPage: search.MaxPerPage, Now: p.Now}
-	if p.Place != nil {
-		q.Place = p.Place
-		if !math.IsInf(reach, 1) {
-			q.RadiusMeters = reach
-		}
-	}
-	res, err := m.ix.Search(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("match: text search: %w", err)
-	}
-	top := 0.0
-	for _, h := range res.Hits {
-		top = max(top, h.Score)
-	}
-	out := make([]cand, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		d := &doc{svc: h.Service, loc: h.Location, name: nameWords(h.Service)}
-		d.key = makeKey(d)
-		d.point, d.hasPoint = search.LocationPoint(h.Location)
-		c := cand{d: d, rel: 0.5}
-		if top > 0 {
-			c.rel = 0.5 + 0.5*h.Score/top
-		}
-		if p.Place != nil && d.hasPoint {
-			c.dist, c.hasDist = geo.Distance(p.Place.Point, d.point), true
-		}
-		out = append(out, c)
-	}
-	return out, nil
+// within reports whether a candidate is within reach (documents without a
+// point always are: their service area decides). A service of the
+// subcategory asked for, when the need was widened to its parent, is
+// looked for up to farReach: the travel the request gave, else MaxTravel.
+func (c *cand) within(reach, farReach float64) bool {
+	return !c.hasDist || c.dist <= reach || (c.far && c.dist <= farReach)
 }
 
-// within reports whether a candidate is within reach (documents without a
-// point always are: their service area decides).
-func (c *cand) within(reach float64) bool { return !c.hasDist || c.far || c.dist <= reach }
+// farReach is how far a widened need still looks for the subcategory it
+// asked for.
+func (t *task) farReach() float64 {
+	if t.travel > 0 {
+		return t.travel
+	}
+	return MaxTravel
+}
 
 // inAny reports whether s is in one of cats (or their subcategories).
 func inAny(s *directory.Service, cats []string) bool {
@@ -391,22 +652,30 @@ func inAny(s *directory.Service, cats []string) bool {
 	return false
 }
 
-// eligibleServices counts the distinct services among cands within reach
-// that pass the rules.
-func eligibleServices(el *Eligible, cands []cand, reach float64, p *Profile, zone *time.Location) int {
+// check applies the rules to candidate c, returning its open state (read
+// only when the rules need it) and the rules it fails.
+func (m *Matcher) check(t *task, c *cand) (directory.OpenState, *time.Location, []need.Exclusion) {
+	d := &m.docs[c.d]
+	h, zone := d.Service.HoursAt(d.Location, m.zone)
+	var st directory.OpenState
+	if t.rules.ReadsHours() {
+		st = h.At(t.rules.At(), zone)
+	}
+	return st, zone, t.rules.Check(d.Service, d.AreaService, d.Location, st, zone)
+}
+
+// eligible counts the distinct services among cands within reach that
+// pass the rules, up to MinResults.
+func (m *Matcher) eligible(t *task, cands []cand, reach float64) int {
 	seen := map[*directory.Service]bool{}
 	for i := range cands {
 		c := &cands[i]
-		if !c.within(reach) || seen[c.d.svc] {
+		s := m.docs[c.d].Service
+		if !c.within(reach, t.farReach()) || seen[s] {
 			continue
 		}
-		var st directory.OpenState
-		z := zone
-		if el.needsOpen() {
-			st, z = openAt(c.d, el.at, zone)
-		}
-		if len(el.check(c.d.svc, c.d.loc, st, z)) == 0 {
-			seen[c.d.svc] = true
+		if _, _, hits := m.check(t, c); len(hits) == 0 {
+			seen[s] = true
 			if len(seen) >= MinResults {
 				break
 			}
@@ -415,167 +684,209 @@ func eligibleServices(el *Eligible, cands []cand, reach float64, p *Profile, zon
 	return len(seen)
 }
 
-// openAt returns whether d is open at t and the zone its hours are read in.
-func openAt(d *doc, t time.Time, dir *time.Location) (directory.OpenState, *time.Location) {
-	h, z := d.svc.HoursAt(d.loc, dir)
-	return h.At(t, z), z
-}
-
-// scored is an eligible candidate with its score before the open part.
-type scored struct {
-	c       *cand
-	parts   Parts
-	partial float64
-	fitWhy  string
-	langWhy string
-}
-
-// rank scores the eligible candidates within reach and keeps the best per
-// service, and collects the excluded ones.
-func (m *Matcher) rank(nr *NeedResult, cands []cand, reach float64, p *Profile, el *Eligible, r renderer) {
-	var pool []scored
-	type excl struct {
-		c    *cand
-		hits []ruleHit
-		open directory.OpenState
-	}
-	var excluded []excl
+// rank applies the rules to the candidates within reach, counts the
+// eligible services and their categories, keeps the best of them in the
+// task's order (t.topK of them, each service at its best location), and
+// collects the excluded ones nearest first.
+//
+// Reading opening hours is the costly part of a score, so the other parts
+// are scored first; in best-first order, hours are read only for the
+// candidates whose score could still reach the top t.topK, and in the other
+// orders only for the results kept.
+func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	exclSeen := map[*directory.Service]bool{}
 	considered := map[*directory.Service]bool{}
-	var plans []string
-	if p.Person != nil {
-		plans = p.Person.Insurance
+	var plans, langs []string
+	if p := t.person; p != nil {
+		plans, langs = p.Insurance, p.Languages
 	}
 	stale := m.cat.Info.StaleAfter
+	urgent := out.readAs.Urgent
+	at := t.rules.At()
+	// pool holds every eligible candidate with its score without the
+	// open part (partial), and whether that part is known yet.
+	type scored struct {
+		rk      Ranked
+		partial float64
+		factor  float64
+		known   bool
+	}
+	pool := make([]scored, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
-		if !c.within(reach) {
+		if !c.within(reach, t.farReach()) {
 			continue
 		}
-		considered[c.d.svc] = true
-		var st directory.OpenState
-		zone := m.zone
-		if el.needsOpen() {
-			st, zone = openAt(c.d, el.at, m.zone)
-		}
-		if hits := el.check(c.d.svc, c.d.loc, st, zone); len(hits) > 0 {
-			excluded = append(excluded, excl{c: c, hits: hits, open: st})
+		d := &m.docs[c.d]
+		s := d.Service
+		considered[s] = true
+		st, zone, hits := m.check(t, c)
+		if len(hits) > 0 {
+			if !exclSeen[s] {
+				exclSeen[s] = true
+				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
+			}
 			continue
 		}
-		s := c.d.svc
-		sc := scored{c: c}
-		sc.parts.Relevance = c.rel
-		var d *float64
+		sc := scored{rk: Ranked{Service: s, Location: d.Location, Open: st, zone: zone, key: d.Key}}
+		rk := &sc.rk
+		rk.Parts.Relevance = c.rel
+		var dist *float64
 		if c.hasDist {
-			d = &c.dist
+			dist = &c.dist
 		}
-		sc.parts.Distance = distancePart(d, p.Place != nil)
-		sc.parts.Fit, sc.fitWhy = fitPart(s, p.Person)
-		var langs []string
-		if p.Person != nil {
-			langs = p.Person.Languages
+		rk.Parts.Distance = distancePart(dist, t.place != nil)
+		rk.Parts.Fit, rk.fitWhy = fitPart(s, t.person)
+		rk.Parts.Language, rk.langWhy = languagePart(s, d.Location, langs)
+		rk.Parts.Cost = costPart(s, plans)
+		rk.Parts.Fresh = freshPart(s.LastVerified, t.now, stale)
+		rk.season, rk.usualSeason = s.SeasonAt(d.Location, m.tax)
+		sc.factor = fitFactor(rk.Parts.Fit)
+		if rk.season != nil && !rk.season.Contains(directory.DateOf(at.In(zone))) {
+			rk.OutOfSeason = true
+			sc.factor *= outOfSeason
+			sc.known = true
 		}
-		sc.parts.Language, sc.langWhy = languagePart(s, c.d.loc, langs)
-		sc.parts.Cost = costPart(s, plans)
-		sc.parts.Fresh = freshPart(s.LastVerified, p.Now, stale)
-		sc.partial = sc.parts.total(nr.ReadAs.Urgent)
+		if t.rules.ReadsHours() {
+			sc.known = true
+			if !rk.OutOfSeason {
+				rk.Parts.Open = openPart(st, at)
+			}
+		}
+		sc.partial = rk.Parts.total(urgent) * sc.factor
+		if c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
+			v := c.dist
+			rk.Distance = &v
+		}
 		pool = append(pool, sc)
 	}
-	nr.Considered = len(considered)
+	out.considered = len(considered)
 
-	// Best first by the score without the open part; the open part is
-	// added in that order until no later candidate could reach the top.
-	sort.Slice(pool, func(i, j int) bool {
-		if pool[i].partial != pool[j].partial {
-			return pool[i].partial > pool[j].partial
+	// finish reads the hours of a candidate (unless known) and sets its
+	// score.
+	finish := func(sc *scored) {
+		rk := &sc.rk
+		if !sc.known {
+			h, _ := rk.Service.HoursAt(rk.Location, m.zone)
+			rk.Open = h.At(at, rk.zone)
+			rk.Parts.Open = openPart(rk.Open, at)
+			sc.known = true
+		} else if !t.rules.ReadsHours() {
+			h, _ := rk.Service.HoursAt(rk.Location, m.zone)
+			rk.Open = h.At(at, rk.zone)
 		}
-		return docKey(pool[i].c.d) < docKey(pool[j].c.d)
-	})
-	urgent := nr.ReadAs.Urgent
-	var top []Ranked
+		rk.Score = math.Round(rk.Parts.total(urgent)*sc.factor*10000) / 10000
+	}
+	// The eligible services, for the total and the facets.
+	services := map[*directory.Service]bool{}
 	for i := range pool {
-		sc := &pool[i]
-		if len(top) == p.Limit && sc.partial+maxOpen(urgent) < top[len(top)-1].Score {
-			break
+		if s := pool[i].rk.Service; !services[s] {
+			services[s] = true
+			out.services = append(out.services, s)
 		}
-		st, zone := openAt(sc.c.d, el.at, m.zone)
-		sc.parts.Open = openPart(st, el.at)
-		rk := Ranked{Service: sc.c.d.svc, Location: sc.c.d.loc, Open: st, Parts: sc.parts,
-			Score: sc.parts.total(urgent), zone: zone, fitWhy: sc.fitWhy, langWhy: sc.langWhy, key: docKey(sc.c.d)}
-		if sc.c.hasDist && (sc.c.d.loc == nil || !sc.c.d.loc.Confidential) {
-			dist := sc.c.dist
-			rk.Distance = &dist
+	}
+	k := t.topK
+	if k <= 0 || k > len(services) {
+		k = len(services)
+	}
+	best := map[*directory.Service]int{}
+	var top []Ranked
+	// keep keeps rk as its service's entry in top unless the service has
+	// a better one, and reports whether top changed.
+	keep := func(rk Ranked, better func(a, b Ranked) bool) (old *Ranked, changed bool) {
+		if j, ok := best[rk.Service]; ok {
+			if better(rk, top[j]) {
+				prev := top[j]
+				top[j] = rk
+				return &prev, true
+			}
+			return nil, false
 		}
-		top = insertTop(top, rk, p.Limit)
+		best[rk.Service] = len(top)
+		top = append(top, rk)
+		return nil, true
 	}
-	for i := range top {
-		top[i].Score = math.Round(top[i].Score*10000) / 10000
-		top[i].Reasons = r.resultReasons(m, &top[i], p, &nr.ReadAs)
+	switch t.sort {
+	case "", SortBest:
+		// Highest partial score first; once k services have their full
+		// score, a candidate whose partial score plus the most the open
+		// part can add falls short of the k-th cannot enter.
+		sort.Slice(pool, func(i, j int) bool {
+			if pool[i].partial != pool[j].partial {
+				return pool[i].partial > pool[j].partial
+			}
+			return pool[i].rk.key < pool[j].rk.key
+		})
+		maxOpen := wOpen
+		if urgent {
+			maxOpen *= 2
+		}
+		// scores are the scores of top, highest first, kept in order as
+		// entries come and are replaced, so the k-th is at hand.
+		scores := make([]float64, 0, k)
+		for i := range pool {
+			sc := &pool[i]
+			if len(scores) >= k && sc.partial+maxOpen*sc.factor < scores[k-1] {
+				break
+			}
+			finish(sc)
+			old, changed := keep(sc.rk, better)
+			if !changed {
+				continue
+			}
+			if old != nil {
+				j, _ := slices.BinarySearchFunc(scores, old.Score, descending)
+				scores = slices.Delete(scores, j, j+1)
+			}
+			j, _ := slices.BinarySearchFunc(scores, sc.rk.Score, descending)
+			scores = slices.Insert(scores, j, sc.rk.Score)
+		}
+		sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
+	default:
+		// Each service at its best location by partial score, ordered by
+		// the requested key; hours are read for the results kept.
+		idx := map[string]int{}
+		for i := range pool {
+			idx[pool[i].rk.key] = i
+			keep(pool[i].rk, func(a, b Ranked) bool { return pool[idx[a.key]].partial > pool[idx[b.key]].partial })
+		}
+		sort.SliceStable(top, func(i, j int) bool {
+			a, b := pool[idx[top[i].key]].partial, pool[idx[top[j].key]].partial
+			if a != b {
+				return a > b
+			}
+			return top[i].key < top[j].key
+		})
+		order(top, t.sort)
+		for i := range top[:k] {
+			sc := &pool[idx[top[i].key]]
+			finish(sc)
+			top[i] = sc.rk
+		}
 	}
-	nr.Results = top
-
-	sort.Slice(excluded, func(i, j int) bool {
-		a, b := excluded[i].c, excluded[j].c
+	if len(top) > k {
+		top = top[:k]
+	}
+	out.ranked = top
+	sort.SliceStable(out.excluded, func(i, j int) bool {
+		a, b := out.excluded[i].c, out.excluded[j].c
 		if a.hasDist != b.hasDist {
 			return a.hasDist
 		}
 		if a.hasDist && a.dist != b.dist {
 			return a.dist < b.dist
 		}
-		return docKey(a.d) < docKey(b.d)
+		return m.docs[a.d].Key < m.docs[b.d].Key
 	})
-	for _, e := range excluded {
-		s := e.c.d.svc
-		if exclSeen[s] {
-			continue
-		}
-		exclSeen[s] = true
-		nr.ExcludedTotal++
+	for _, e := range out.excluded {
 		for _, h := range e.hits {
-			nr.ExcludedCounts[h.code]++
+			out.excludedCounts[h.Code]++
 		}
-		if len(nr.Excluded) >= p.ExcludedLimit {
-			continue
-		}
-		x := Excluded{Service: s, Location: e.c.d.loc, Open: e.open}
-		if !el.needsOpen() {
-			x.Open, _ = openAt(e.c.d, el.at, m.zone)
-		}
-		if e.c.hasDist && (e.c.d.loc == nil || !e.c.d.loc.Confidential) {
-			dist := e.c.dist
-			x.Distance = &dist
-		}
-		for _, h := range e.hits {
-			x.Reasons = append(x.Reasons, r.exclusion(h))
-		}
-		nr.Excluded = append(nr.Excluded, x)
 	}
 }
 
-// insertTop adds rk to top (best first, one entry per service, at most
-// limit long), keeping each service's best location.
-func insertTop(top []Ranked, rk Ranked, limit int) []Ranked {
-	for i := range top {
-		if top[i].Service == rk.Service {
-			if !better(rk, top[i]) {
-				return top
-			}
-			top = append(top[:i], top[i+1:]...)
-			break
-		}
-	}
-	i := sort.Search(len(top), func(i int) bool { return better(rk, top[i]) })
-	if i >= limit {
-		return top
-	}
-	top = append(top, Ranked{})
-	copy(top[i+1:], top[i:])
-	top[i] = rk
-	if len(top) > limit {
-		top = top[:limit]
-	}
-	return top
-}
+// descending compares scores for a slice in descending order.
+func descending(a, b float64) int { return cmp.Compare(b, a) }
 
 // better orders ranked results: higher score first, then service id and
 // location id.
@@ -586,27 +897,31 @@ func better(a, b Ranked) bool {
 	return a.key < b.key
 }
 
-// docKey is a document's stable order: service id, then location id.
-func docKey(d *doc) string { return d.key }
-
-func makeKey(d *doc) string {
-	if d.loc == nil {
-		return d.svc.Key()
+// excludedView renders an excluded candidate.
+func (m *Matcher) excludedView(e excl, t *task, r renderer) Excluded {
+	d := &m.docs[e.c.d]
+	x := Excluded{Service: d.Service, Location: d.Location, Open: e.open}
+	if !t.rules.ReadsHours() {
+		h, zone := d.Service.HoursAt(d.Location, m.zone)
+		x.Open = h.At(t.rules.At(), zone)
 	}
-	return d.svc.Key() + "\x00" + d.loc.ID
+	if e.c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
+		v := e.c.dist
+		x.Distance = &v
+	}
+	for _, h := range e.hits {
+		x.Reasons = append(x.Reasons, r.exclusion(d.Service, h))
+	}
+	return x
 }
 
-// docCount returns how many service-at-location documents the matcher
-// holds.
-func (m *Matcher) docCount() int { return len(m.docs) }
-
 // Explain returns the reasons for service s at location l (nil for a
-// service without one) as a match would give them, for a search result:
-// distance in meters from the place (nil when unknown), its open state,
-// the categories the search matched, and the person and language of
-// profile p (its needs are not used). It never fails: a profile that does
-// not validate is explained without its person.
-func (m *Matcher) Explain(s *directory.Service, l *directory.Location, distance *float64, open directory.OpenState, categories []string, p Profile) []Reason {
+// service without one) as a match would give them, for a listing shown
+// on its own (the service page): distance in meters from the place (nil
+// when unknown), its open state, and the person and language of profile p
+// (its needs are not used). It never fails: a profile that does not
+// validate is explained without its person.
+func (m *Matcher) Explain(s *directory.Service, l *directory.Location, distance *float64, open directory.OpenState, p Profile) []Reason {
 	if p.Person != nil && p.Person.Normalize() != nil {
 		p.Person = nil
 	}
@@ -624,6 +939,20 @@ func (m *Matcher) Explain(s *directory.Service, l *directory.Location, distance 
 		langs = p.Person.Languages
 	}
 	_, rk.langWhy = languagePart(s, l, langs)
+	rk.season, rk.usualSeason = s.SeasonAt(l, m.tax)
+	if rk.season != nil && !rk.season.Contains(directory.DateOf(p.Now.In(rk.zone))) {
+		rk.OutOfSeason = true
+	}
 	r := renderer{lang: p.Lang, unit: p.Unit, now: p.Now, stale: m.cat.Info.StaleAfter}
-	return r.resultReasons(m, &rk, &p, &ReadAs{Categories: categories})
+	return r.resultReasons(m, &rk, p.Person, &ReadAs{})
+}
+
+func union(a, b []string) []string {
+	out := a
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/listings"
+	"trellis/internal/need"
 	"trellis/internal/search"
 )
 
@@ -34,7 +35,7 @@ func dc(tb testing.TB) (*loaded, *Matcher) {
 	dcOnce.Do(func() {
 		dcSnap, dcErr = load(os.DirFS("../../data"), dcNow)
 		if dcErr == nil {
-			dcM = New(dcSnap.Index)
+			dcM = New(dcSnap.Index, dcSnap.Places)
 		}
 	})
 	if dcErr != nil {
@@ -89,7 +90,7 @@ func place(tb testing.TB, snap *loaded, s string) *geo.Place {
 // Medicaid in ZIP 20002.
 func veteranProfile(tb testing.TB, snap *loaded, lang string, needs ...string) Profile {
 	p := Profile{Place: place(tb, snap, "20002"), Now: dcNow, Lang: lang,
-		Person: &Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(true), Insurance: []string{directory.InsuranceMedicaid}}}
+		Person: &need.Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(true), Insurance: []string{directory.InsuranceMedicaid}}}
 	for _, n := range needs {
 		p.Needs = append(p.Needs, Need{Text: n})
 	}
@@ -158,7 +159,7 @@ func TestVeteranNeedsABedAndHelpWithDrinking(t *testing.T) {
 			"casa-ruby.emergency-shelter": "Ages 18-24 only",
 		}
 		checkExcluded(t, m, snap, want)
-		if bed.ExcludedCounts[ExclGender] < 2 || bed.ExcludedCounts[ExclPopulation] < 1 {
+		if bed.ExcludedCounts[need.ExclGender] < 2 || bed.ExcludedCounts[need.ExclPopulation] < 1 {
 			t.Errorf("excluded counts %v, want women-only and family-only shelters counted", bed.ExcludedCounts)
 		}
 	})
@@ -176,7 +177,7 @@ func TestVeteranNeedsABedAndHelpWithDrinking(t *testing.T) {
 			if !r.Service.HasCategory("substance-use") {
 				t.Errorf("result %d %s is not substance use treatment", i, r.Service.Key())
 			}
-			if !insuranceOK(r.Service, []string{directory.InsuranceMedicaid}) {
+			if !need.CanPay(r.Service, []string{directory.InsuranceMedicaid}) {
 				t.Errorf("result %d %s does not take Medicaid", i, r.Service.Key())
 			}
 			if !hasReason(r.Reasons, ReasonInsuranceUnknown, "Insurance not listed · ask") && !hasReason(r.Reasons, ReasonTakesInsurance, "Takes Medicaid") {
@@ -245,7 +246,7 @@ func TestReadNeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ra, _ := m.read(Need{Text: tt.text})
+			ra := m.newTask(Need{Text: tt.text}, nil, 0, nil, need.Constraints{}, dcNow, false).readAs
 			if strings.Join(ra.Categories, ",") != strings.Join(tt.want, ",") {
 				t.Errorf("read %q as %v, want %v", tt.text, ra.Categories, tt.want)
 			}

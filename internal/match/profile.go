@@ -10,6 +10,7 @@ import (
 	"trellis/internal/apperr"
 	"trellis/internal/directory"
 	"trellis/internal/geo"
+	"trellis/internal/need"
 )
 
 // Limits on a profile.
@@ -22,7 +23,8 @@ const (
 	DefaultLimit = 5
 	MaxLimit     = 50
 	// DefaultExcludedLimit and MaxExcludedLimit bound the excluded
-	// services listed per need (the counts cover all of them).
+	// services listed per need (the counts cover all of them), unless a
+	// profile asks for AllExcluded.
 	DefaultExcludedLimit = 5
 	MaxExcludedLimit     = 50
 	// DefaultTravel is how far a person is taken to travel when the
@@ -35,6 +37,9 @@ const (
 	// the matcher stops widening (a subcategory to its parent, the default
 	// reach to MaxTravel).
 	MinResults = 3
+	// outOfSeason scales the score of a seasonal service out of its
+	// season: still listed, below those operating.
+	outOfSeason = 0.5
 )
 
 // Profile is what a specialist says about the person in front of them:
@@ -50,9 +55,9 @@ type Profile struct {
 	TravelMeters float64
 	// Person is who the person is; nil when not said, in which case no
 	// service is excluded for who it serves.
-	Person *Person
+	Person *need.Person
 	// Constraints are hard requirements of the visit.
-	Constraints Constraints
+	Constraints need.Constraints
 	// Now is the time of the request; hours are read at it.
 	Now time.Time
 	// Lang is the language of the reasons ("en" or "es"); Unit is "mi" or
@@ -64,6 +69,11 @@ type Profile struct {
 	// (0 means DefaultExcludedLimit).
 	Limit         int
 	ExcludedLimit int
+	// AllExcluded lists every excluded service, ExcludedLimit aside, for
+	// a caller that pages through them itself (the workspace's "show all
+	// left out"). The API never sets it: its excluded_limit stays within
+	// MaxExcludedLimit.
+	AllExcluded bool
 }
 
 // Need is one need: taxonomy category ids, plain words, or both.
@@ -82,62 +92,6 @@ func (n Need) Label() string {
 		return n.Text
 	}
 	return strings.Join(n.Categories, ", ")
-}
-
-// Person is who the person is, as far as eligibility goes. Every field is
-// optional; what is not given never excludes a service.
-type Person struct {
-	Age *int
-	// Gender is one of directory.Genders, or "".
-	Gender string
-	// Veteran is nil when not said.
-	Veteran *bool
-	// Insurance lists the plans the person has (directory.InsurancePlans;
-	// "none" for uninsured); empty when not said.
-	Insurance []string
-	// Languages are BCP 47 codes the person speaks, the preferred first.
-	Languages []string
-	// Circumstances are the person's populations (directory.Populations,
-	// plus "children", read as "families"). See Eligible for which ones
-	// are taken as a complete list.
-	Circumstances []string
-}
-
-// Constraints are what a service must offer for this visit. A listing that
-// does not say is never excluded by them.
-type Constraints struct {
-	// OpenNow keeps services not known to be closed at Profile.Now;
-	// OpenAt does the same at another instant.
-	OpenNow bool
-	OpenAt  *time.Time
-	// FreeOnly drops services that charge a fee.
-	FreeOnly bool
-	// WalkIn drops services that list ways to apply without walk-in.
-	WalkIn bool
-	// Wheelchair drops locations known not to be wheelchair accessible.
-	Wheelchair bool
-}
-
-// circumstanceAliases are words accepted in Person.Circumstances for a
-// population.
-var circumstanceAliases = map[string]string{
-	"children":   directory.PopulationFamilies,
-	"kids":       directory.PopulationFamilies,
-	"reentry":    directory.PopulationJusticeInvolved,
-	"veteran":    directory.PopulationVeterans,
-	"disabled":   directory.PopulationDisability,
-	"dv":         directory.PopulationDVSurvivors,
-	"refugees":   directory.PopulationImmigrants,
-	"immigrant":  directory.PopulationImmigrants,
-	"homeless":   directory.PopulationHomeless,
-	"pregnancy":  directory.PopulationPregnant,
-	"postpartum": directory.PopulationPregnant,
-}
-
-// CircumstanceNames lists the values Person.Circumstances accepts.
-func CircumstanceNames() []string {
-	out := append([]string(nil), directory.Populations...)
-	return append(out, "children")
 }
 
 // normalize checks p against tax and fills its defaults. It returns an
@@ -195,61 +149,6 @@ func (p *Profile) normalize(tax *directory.Taxonomy) error {
 	}
 	if p.Unit != "km" {
 		p.Unit = "mi"
-	}
-	return nil
-}
-
-// Normalize checks a person's fields and puts them in canonical form
-// (lower case, primary language subtags, circumstances as populations). It
-// returns an *apperr.Error naming the field ("person.age") for a bad value.
-func (pe *Person) Normalize() error {
-	if pe.Age != nil && (*pe.Age < 0 || *pe.Age > 130) {
-		return apperr.Field("person.age", "age must be between 0 and 130")
-	}
-	pe.Gender = strings.ToLower(strings.TrimSpace(pe.Gender))
-	if pe.Gender != "" && !contains(directory.Genders, pe.Gender) {
-		return apperr.Field("person.gender", "gender must be one of %s, not %q", strings.Join(directory.Genders, ", "), pe.Gender)
-	}
-	for i, ins := range pe.Insurance {
-		ins = strings.ToLower(strings.TrimSpace(ins))
-		if !contains(directory.InsurancePlans, ins) {
-			return apperr.Field(fmt.Sprintf("person.insurance.%d", i), "insurance must be among %s, not %q", strings.Join(directory.InsurancePlans, ", "), ins)
-		}
-		pe.Insurance[i] = ins
-	}
-	if contains(pe.Insurance, directory.InsuranceNone) && len(pe.Insurance) > 1 {
-		return apperr.Field("person.insurance", "\"none\" (uninsured) cannot go with a plan")
-	}
-	for i, l := range pe.Languages {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if j := strings.IndexAny(l, "-_"); j >= 0 {
-			l = l[:j]
-		}
-		if len(l) < 2 || len(l) > 3 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") != "" {
-			return apperr.Field(fmt.Sprintf("person.languages.%d", i), "languages are codes such as en or es, not %q", pe.Languages[i])
-		}
-		pe.Languages[i] = l
-	}
-	var cs []string
-	for i, c := range pe.Circumstances {
-		c = strings.ToLower(strings.TrimSpace(c))
-		if a, ok := circumstanceAliases[c]; ok {
-			c = a
-		}
-		if !contains(directory.Populations, c) {
-			return apperr.Field(fmt.Sprintf("person.circumstances.%d", i), "unknown circumstance %q; use one of %s", pe.Circumstances[i], strings.Join(CircumstanceNames(), ", "))
-		}
-		if !contains(cs, c) {
-			cs = append(cs, c)
-		}
-	}
-	pe.Circumstances = cs
-	if contains(cs, directory.PopulationVeterans) {
-		if pe.Veteran != nil && !*pe.Veteran {
-			return apperr.Field("person.veteran", "veteran false contradicts the circumstance \"veterans\"")
-		}
-		t := true
-		pe.Veteran = &t
 	}
 	return nil
 }

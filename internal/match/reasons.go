@@ -14,11 +14,20 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/i18n"
+	"trellis/internal/need"
 	"trellis/internal/present"
 )
 
-// The codes of the reasons a result carries. Exclusion codes are in
-// rules.go.
+// Reason is one plain-language reason a service was ranked where it was,
+// or was left out: a stable code for programs and the text people read, in
+// the request's language. Exclusion reasons carry need's exclusion codes.
+type Reason struct {
+	Code string `json:"code"`
+	Text string `json:"text"`
+}
+
+// The codes of the reasons a result carries. Exclusion codes are
+// need.ExclusionCodes.
 const (
 	ReasonCategory         = "category"          // what the service is: "Emergency shelter"
 	ReasonDistance         = "distance"          // "1.2 mi away"
@@ -45,6 +54,7 @@ const (
 	ReasonVerified         = "verified"          // "Verified 2 months ago"
 	ReasonStale            = "stale"             // "Last verified 8 years ago · may be out of date"
 	ReasonTextMatch        = "text-match"        // matched by the listing's words
+	ReasonOutOfSeason      = "out-of-season"     // "Closed for the season (usually May to November)"
 )
 
 // renderer writes reasons in one language.
@@ -86,51 +96,59 @@ func (r renderer) gender(g string) string { return i18n.Default.T(r.lang, "gende
 
 func (r renderer) plan(p string) string { return i18n.Default.T(r.lang, "insurance."+p) }
 
-// exclusion writes why a rule excludes a service.
-func (r renderer) exclusion(h ruleHit) Reason {
-	el := h.svc.Eligibility
+// exclusion writes why a rule excludes service s.
+func (r renderer) exclusion(s *directory.Service, h need.Exclusion) Reason {
+	el := s.Eligibility
 	var text string
-	switch h.code {
-	case ExclGender:
+	switch h.Code {
+	case need.ExclInactive:
+		text = r.t("excl.inactive")
+	case need.ExclGender:
 		var who []string
 		for _, g := range el.Genders {
 			who = append(who, r.gender(g))
 		}
 		text = capitalize(r.t("excl.only", "who", r.list(who, "and")))
-	case ExclAge:
+	case need.ExclAge:
 		text = r.ages(el.Age, "excl.")
-	case ExclVeteransOnly:
+	case need.ExclVeteransOnly:
 		text = capitalize(r.t("excl.only", "who", r.population(directory.PopulationVeterans)))
-	case ExclPopulation:
+	case need.ExclPopulation:
 		var who []string
 		for _, p := range el.Populations {
 			who = append(who, r.population(p))
 		}
 		text = r.t("excl.for", "who", r.list(who, "or"))
-	case ExclOutsideArea:
+	case need.ExclOutsideArea:
 		text = r.t("excl.outside_area")
-	case ExclClosed:
-		text = r.closedUntil(h.open, h.zone)
-	case ExclInsurance:
-		if len(h.plans) == 1 && h.plans[0] == directory.InsuranceNone {
+	case need.ExclClosed:
+		text = r.closedUntil(h.Open, h.Zone)
+	case need.ExclInsurance:
+		if len(h.Plans) == 1 && h.Plans[0] == directory.InsuranceNone {
 			text = r.t("excl.insurance_none")
 		} else {
-			text = r.t("excl.insurance", "plans", r.planList(h))
+			text = r.t("excl.insurance", "plans", r.planList(h.Plans))
 		}
-	case ExclFee:
+	case need.ExclFee:
 		text = r.t("excl.fee")
-	case ExclWalkIn:
+	case need.ExclWalkIn:
 		text = r.t("excl.walk_in")
-	case ExclWheelchair:
+	case need.ExclWheelchair:
 		text = r.t("excl.wheelchair")
+	case need.ExclLanguage:
+		var names []string
+		for _, l := range need.LanguagesOf(s, nil) {
+			names = append(names, r.languageName(l))
+		}
+		text = r.t("excl.language", "languages", r.list(names, "and"))
 	}
-	return Reason{Code: h.code, Text: text}
+	return Reason{Code: h.Code, Text: text}
 }
 
 // planList names the person's plans that the service does not take.
-func (r renderer) planList(h ruleHit) string {
+func (r renderer) planList(plans []string) string {
 	var names []string
-	for _, p := range h.plans {
+	for _, p := range plans {
 		names = append(names, r.plan(p))
 	}
 	return r.list(names, "or")
@@ -215,7 +233,7 @@ func (r renderer) languageName(code string) string {
 // resultReasons explains a ranked result in the order people read a card:
 // what it is, how far, whether open, why it fits, language, cost,
 // insurance, walk-in and how fresh the listing is.
-func (r renderer) resultReasons(m *Matcher, res *Ranked, p *Profile, ra *ReadAs) []Reason {
+func (r renderer) resultReasons(m *Matcher, res *Ranked, person *need.Person, ra *ReadAs) []Reason {
 	s := res.Service
 	var out []Reason
 	if c := m.matchedCategory(s, ra); c != nil {
@@ -231,7 +249,11 @@ func (r renderer) resultReasons(m *Matcher, res *Ranked, p *Profile, ra *ReadAs)
 	case res.Location == nil:
 		out = append(out, Reason{Code: ReasonRemote, Text: r.t("remote")})
 	}
-	out = append(out, r.openReason(res.Open, res.zone))
+	if res.OutOfSeason {
+		out = append(out, r.seasonReason(res))
+	} else {
+		out = append(out, r.openReason(res.Open, res.zone))
+	}
 	switch res.fitWhy {
 	case "":
 	case directory.PopulationVeterans:
@@ -247,8 +269,8 @@ func (r renderer) resultReasons(m *Matcher, res *Ranked, p *Profile, ra *ReadAs)
 	default:
 		out = append(out, Reason{Code: ReasonServes, Text: r.t("serves", "who", r.population(res.fitWhy))})
 	}
-	if res.Parts.Fit == 0.3 && p.Person != nil {
-		out = append(out, r.caution(s, p.Person)...)
+	if res.Parts.Fit == fitUnsettled && person != nil {
+		out = append(out, r.caution(s, person)...)
 	}
 	if res.langWhy != "" {
 		out = append(out, Reason{Code: ReasonLanguage, Text: r.t("language", "language", r.languageName(res.langWhy))})
@@ -261,8 +283,8 @@ func (r renderer) resultReasons(m *Matcher, res *Ranked, p *Profile, ra *ReadAs)
 	case directory.CostFee:
 		out = append(out, Reason{Code: ReasonFee, Text: r.t("fee")})
 	}
-	if p.Person != nil && len(p.Person.Insurance) > 0 {
-		switch plan := takesPlan(s, p.Person.Insurance); {
+	if person != nil && len(person.Insurance) > 0 {
+		switch plan := takesPlan(s, person.Insurance); {
 		case plan == directory.InsuranceNone:
 			out = append(out, Reason{Code: ReasonTakesInsurance, Text: r.t("takes_uninsured")})
 		case plan != "":
@@ -286,7 +308,7 @@ func (r renderer) resultReasons(m *Matcher, res *Ranked, p *Profile, ra *ReadAs)
 
 // caution names the restrictions the profile leaves open ("Veterans only
 // · ask first").
-func (r renderer) caution(s *directory.Service, p *Person) []Reason {
+func (r renderer) caution(s *directory.Service, p *need.Person) []Reason {
 	var out []Reason
 	el := s.Eligibility
 	if onlyVeterans(el.Populations) && p.Veteran == nil {
@@ -297,6 +319,63 @@ func (r renderer) caution(s *directory.Service, p *Person) []Reason {
 		out = append(out, Reason{Code: ReasonCheckEligibility, Text: r.t("ask", "rule", r.ages(el.Age, "excl."))})
 	}
 	return out
+}
+
+// widening says what was widened: the need to its parent, the reach, or
+// both; "" when nothing was.
+func (r renderer) widening(m *Matcher, w Widening) string {
+	// label names categories; short drops a label's explanation in
+	// parentheses, for the first mention: "detox", then "ask them about
+	// detox (withdrawal management)".
+	label := func(ids []string, short bool) string {
+		var ls []string
+		for _, id := range ids {
+			if c := m.tax.Category(id); c != nil {
+				l := strings.ToLower(c.Label.In(r.lang))
+				if i := strings.Index(l, " ("); short && i > 0 {
+					l = l[:i]
+				}
+				ls = append(ls, l)
+			}
+		}
+		return r.list(ls, "or")
+	}
+	reach := func(meters float64) string { return geo.FormatDistance(meters, r.unit) }
+	var parts []string
+	if len(w.To) > 0 {
+		args := []string{"need", label(w.From, true), "parent", label(w.To, true), "about", label(w.From, false)}
+		if w.FromMeters == 0 {
+			parts = append(parts, r.t("widened.parent_anywhere", args...))
+		} else {
+			parts = append(parts, r.t("widened.parent", append(args, "reach", reach(w.FromMeters))...))
+		}
+	}
+	if w.ToMeters > 0 {
+		if math.IsInf(w.ToMeters, 1) {
+			parts = append(parts, r.t("widened.everywhere", "from", reach(w.FromMeters)))
+		} else {
+			parts = append(parts, r.t("widened.reach", "from", reach(w.FromMeters), "to", reach(w.ToMeters)))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// seasonReason says a seasonal service is closed for the season, and
+// when its season usually runs.
+func (r renderer) seasonReason(res *Ranked) Reason {
+	s := res.season
+	from := r.monthName(s.FromMonth)
+	to := r.monthName(s.ToMonth)
+	key := "out_of_season"
+	if res.usualSeason {
+		key = "out_of_season_usual"
+	}
+	return Reason{Code: ReasonOutOfSeason, Text: r.t(key, "from", from, "to", to)}
+}
+
+// monthName names a month in the reader's language.
+func (r renderer) monthName(m time.Month) string {
+	return i18n.Default.T(r.lang, "month."+strings.ToLower(m.String()))
 }
 
 // matchedCategory returns the most specific of the service's categories

@@ -10,8 +10,10 @@ import (
 	"github.com/paulmach/orb"
 
 	"os"
+
 	"trellis/internal/directory"
 	"trellis/internal/geo"
+	"trellis/internal/need"
 	"trellis/internal/search"
 	"trellis/internal/search/searchtest"
 )
@@ -33,59 +35,59 @@ func TestExclusionRules(t *testing.T) {
 	tz := eastern(t)
 	// Sunday 22 November 2026, 9:30 PM.
 	now := time.Date(2026, 11, 22, 21, 30, 0, 0, tz)
-	man := &Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(false), Insurance: []string{directory.InsuranceMedicaid}}
+	man := &need.Person{Age: ptr(45), Gender: directory.GenderMale, Veteran: ptr(false), Insurance: []string{directory.InsuranceMedicaid}}
 	in20001 := &geo.Place{Point: orb.Point{-77.0147, 38.9101}, ZIP: "20001", State: "DC"}
 	weekdays := &directory.Hours{Weekly: []directory.Span{{Days: directory.Weekdays, Open: 9 * 60, Close: 17 * 60}}}
 	tests := []struct {
 		name       string
 		svc        directory.Service
 		loc        *directory.Location
-		person     *Person
-		c          Constraints
+		person     *need.Person
+		c          need.Constraints
 		code, en   string
 		es         string
-		passesWith *Person // when set, this person passes
+		passesWith *need.Person // when set, this person passes
 	}{
 		{name: "women only", svc: directory.Service{Eligibility: directory.Eligibility{Genders: []string{"female"}}},
-			person: man, code: ExclGender, en: "Women only", es: "Solo mujeres"},
+			person: man, code: need.ExclGender, en: "Women only", es: "Solo mujeres"},
 		{name: "women and nonbinary", svc: directory.Service{Eligibility: directory.Eligibility{Genders: []string{"female", "nonbinary"}}},
-			person: man, code: ExclGender, en: "Women and nonbinary people only", es: "Solo mujeres y personas no binarias"},
+			person: man, code: need.ExclGender, en: "Women and nonbinary people only", es: "Solo mujeres y personas no binarias"},
 		{name: "ages 18-24", svc: directory.Service{Eligibility: directory.Eligibility{Age: directory.AgeRange{Min: ptr(18), Max: ptr(24)}, Populations: []string{"youth"}}},
-			person: man, code: ExclAge, en: "Ages 18-24 only", es: "Solo de 18 a 24 años", passesWith: &Person{Age: ptr(20)}},
+			person: man, code: need.ExclAge, en: "Ages 18-24 only", es: "Solo de 18 a 24 años", passesWith: &need.Person{Age: ptr(20)}},
 		{name: "minors", svc: directory.Service{Eligibility: directory.Eligibility{Age: directory.AgeRange{Max: ptr(17)}}},
-			person: man, code: ExclAge, en: "Ages 17 and younger only", es: "Solo hasta los 17 años"},
+			person: man, code: need.ExclAge, en: "Ages 17 and younger only", es: "Solo hasta los 17 años"},
 		{name: "veterans only", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"veterans"}}},
-			person: man, code: ExclVeteransOnly, en: "Veterans only", es: "Solo veteranos", passesWith: &Person{Age: ptr(45)}},
+			person: man, code: need.ExclVeteransOnly, en: "Veterans only", es: "Solo veteranos", passesWith: &need.Person{Age: ptr(45)}},
 		{name: "families", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"families"}}},
-			person: man, code: ExclPopulation, en: "For families with children", es: "Para familias con hijos",
-			passesWith: &Person{Circumstances: []string{"families"}}},
+			person: man, code: need.ExclPopulation, en: "For families with children", es: "Para familias con hijos",
+			passesWith: &need.Person{Circumstances: []string{"families"}}},
 		{name: "pregnant or families", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"pregnant", "families"}}},
-			person: man, code: ExclPopulation, en: "For pregnant people and new parents or families with children", es: "Para embarazadas y padres recientes o familias con hijos"},
+			person: man, code: need.ExclPopulation, en: "For pregnant people and new parents or families with children", es: "Para embarazadas y padres recientes o familias con hijos"},
 		{name: "youth without ages", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"youth"}}},
-			person: man, code: ExclPopulation, en: "For young people", es: "Para jóvenes", passesWith: &Person{}},
+			person: man, code: need.ExclPopulation, en: "For young people", es: "Para jóvenes", passesWith: &need.Person{}},
 		{name: "outside area", svc: directory.Service{Area: &directory.ServiceArea{States: []string{"MD"}}},
-			person: man, code: ExclOutsideArea, en: "Outside its service area", es: "Fuera de su zona de servicio"},
-		{name: "closed until tomorrow", svc: directory.Service{Hours: weekdays}, c: Constraints{OpenNow: true},
-			code: ExclClosed, en: "Closed until tomorrow 9 AM", es: "Cerrado hasta mañana a las 09:00"},
+			person: man, code: need.ExclOutsideArea, en: "Outside its service area", es: "Fuera de su zona de servicio"},
+		{name: "closed until tomorrow", svc: directory.Service{Hours: weekdays}, c: need.Constraints{OpenNow: true},
+			code: need.ExclClosed, en: "Closed until tomorrow 9 AM", es: "Cerrado hasta mañana a las 09:00"},
 		{name: "insurance", svc: directory.Service{Insurance: []string{"private"}},
-			person: man, code: ExclInsurance, en: "Does not take Medicaid", es: "No acepta Medicaid"},
+			person: man, code: need.ExclInsurance, en: "Does not take Medicaid", es: "No acepta Medicaid"},
 		{name: "uninsured", svc: directory.Service{Insurance: []string{"medicaid"}},
-			person: &Person{Insurance: []string{"none"}}, code: ExclInsurance, en: "Does not serve people without insurance", es: "No atiende a personas sin seguro"},
-		{name: "fee", svc: directory.Service{Cost: directory.CostFee}, c: Constraints{FreeOnly: true},
-			code: ExclFee, en: "Charges a fee", es: "Cobra una tarifa"},
-		{name: "walk-in", svc: directory.Service{Apply: []string{"referral"}}, c: Constraints{WalkIn: true},
-			code: ExclWalkIn, en: "No walk-ins: apply another way", es: "No atiende sin cita: hay que solicitarlo de otra forma"},
-		{name: "wheelchair", svc: directory.Service{}, loc: &directory.Location{ID: "x", Wheelchair: ptr(false)}, c: Constraints{Wheelchair: true},
-			code: ExclWheelchair, en: "Not wheelchair accessible", es: "No es accesible en silla de ruedas"},
+			person: &need.Person{Insurance: []string{"none"}}, code: need.ExclInsurance, en: "Does not serve people without insurance", es: "No atiende a personas sin seguro"},
+		{name: "fee", svc: directory.Service{Cost: directory.CostFee}, c: need.Constraints{FreeOnly: true},
+			code: need.ExclFee, en: "Charges a fee", es: "Cobra una tarifa"},
+		{name: "walk-in", svc: directory.Service{Apply: []string{"referral"}}, c: need.Constraints{WalkIn: true},
+			code: need.ExclWalkIn, en: "No walk-ins: apply another way", es: "No atiende sin cita: hay que solicitarlo de otra forma"},
+		{name: "wheelchair", svc: directory.Service{}, loc: &directory.Location{ID: "x", Wheelchair: ptr(false)}, c: need.Constraints{Wheelchair: true},
+			code: need.ExclWheelchair, en: "Not wheelchair accessible", es: "No es accesible en silla de ruedas"},
 		// What nobody said excludes nobody.
-		{name: "no hours with open now", svc: directory.Service{}, c: Constraints{OpenNow: true}},
+		{name: "no hours with open now", svc: directory.Service{}, c: need.Constraints{OpenNow: true}},
 		{name: "no insurance listed", svc: directory.Service{}, person: man},
 		{name: "sliding scale without medicaid", svc: directory.Service{Insurance: []string{"private"}, Cost: directory.CostSlidingScale}, person: man},
 		{name: "serves uninsured", svc: directory.Service{Insurance: []string{"private", "none"}}, person: man},
-		{name: "cost unknown with free only", svc: directory.Service{}, c: Constraints{FreeOnly: true}},
-		{name: "apply unknown with walk-in", svc: directory.Service{}, c: Constraints{WalkIn: true}},
-		{name: "access unknown with wheelchair", svc: directory.Service{}, loc: &directory.Location{ID: "x"}, c: Constraints{Wheelchair: true}},
-		{name: "veteran status not given", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"veterans"}}}, person: &Person{Age: ptr(45)}},
+		{name: "cost unknown with free only", svc: directory.Service{}, c: need.Constraints{FreeOnly: true}},
+		{name: "apply unknown with walk-in", svc: directory.Service{}, c: need.Constraints{WalkIn: true}},
+		{name: "access unknown with wheelchair", svc: directory.Service{}, loc: &directory.Location{ID: "x"}, c: need.Constraints{Wheelchair: true}},
+		{name: "veteran status not given", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"veterans"}}}, person: &need.Person{Age: ptr(45)}},
 		{name: "lgbtq not disclosed", svc: directory.Service{Eligibility: directory.Eligibility{Populations: []string{"lgbtq"}}}, person: man},
 		{name: "no person", svc: directory.Service{Eligibility: directory.Eligibility{Genders: []string{"female"}, Populations: []string{"families"}}}},
 	}
@@ -96,30 +98,30 @@ func TestExclusionRules(t *testing.T) {
 			if tt.loc != nil {
 				s.Locations = []*directory.Location{tt.loc}
 			}
-			check := func(p *Person) []ruleHit {
-				el := NewEligible(p, in20001, tt.c, now, tz)
+			check := func(p *need.Person) []need.Exclusion {
+				rules := need.NewRules(p, in20001, tt.c, now)
 				h, z := s.HoursAt(tt.loc, tz)
-				return el.check(&s, tt.loc, h.At(now, z), z)
+				return rules.Check(&s, &s, tt.loc, h.At(now, z), z)
 			}
 			hits := check(tt.person)
 			if tt.code == "" {
 				if len(hits) > 0 {
-					t.Fatalf("excluded for %v, want it kept", hits[0].code)
+					t.Fatalf("excluded for %v, want it kept", hits[0].Code)
 				}
 				return
 			}
-			if len(hits) != 1 || hits[0].code != tt.code {
+			if len(hits) != 1 || hits[0].Code != tt.code {
 				t.Fatalf("hits %+v, want one %s", hits, tt.code)
 			}
 			for lang, want := range map[string]string{"en": tt.en, "es": tt.es} {
 				r := renderer{lang: lang, unit: "mi", now: now}
-				if got := r.exclusion(hits[0]); got.Text != want || got.Code != tt.code {
+				if got := r.exclusion(&s, hits[0]); got.Text != want || got.Code != tt.code {
 					t.Errorf("%s: %+v, want %q", lang, got, want)
 				}
 			}
 			if tt.passesWith != nil {
 				if hits := check(tt.passesWith); len(hits) > 0 {
-					t.Errorf("%+v is excluded (%s), want kept", tt.passesWith, hits[0].code)
+					t.Errorf("%+v is excluded (%s), want kept", tt.passesWith, hits[0].Code)
 				}
 			}
 		})
@@ -130,7 +132,7 @@ func TestExclusionRules(t *testing.T) {
 // insurance, and its matcher.
 func mini(tb testing.TB) *Matcher {
 	tb.Helper()
-	tax, err := searchtest.Taxonomy(osDataDir)
+	tax, voc, err := searchtest.Words(osDataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -165,12 +167,13 @@ func mini(tb testing.TB) *Matcher {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	cat.Vocabulary = voc
 	ix, err := search.Build(context.Background(), cat)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
-	return New(ix)
+	return New(ix, nil)
 }
 
 func TestOpenNowAndOpeningSoon(t *testing.T) {
@@ -178,7 +181,7 @@ func TestOpenNowAndOpeningSoon(t *testing.T) {
 	tz := eastern(t)
 	at := time.Date(2026, 11, 22, 21, 30, 0, 0, tz) // Sunday 9:30 PM
 	place := &geo.Place{Point: orb.Point{-77.0147, 38.9101}, ZIP: "20001", State: "DC"}
-	p := Profile{Needs: []Need{{Text: "a bed tonight"}}, Place: place, Now: at, Person: &Person{Languages: []string{"es"}}}
+	p := Profile{Needs: []Need{{Text: "a bed tonight"}}, Place: place, Now: at, Person: &need.Person{Languages: []string{"es"}}}
 	keys := func(rs []Ranked) []string {
 		var out []string
 		for _, r := range rs {
@@ -233,7 +236,7 @@ func TestOpenNowAndOpeningSoon(t *testing.T) {
 
 	t.Run("insurance and freshness reasons", func(t *testing.T) {
 		p := Profile{Needs: []Need{{Categories: []string{"healthcare"}}}, Place: place, Now: at,
-			Person: &Person{Insurance: []string{"medicaid"}}}
+			Person: &need.Person{Insurance: []string{"medicaid"}}}
 		res, err := m.Match(context.Background(), p)
 		if err != nil {
 			t.Fatal(err)

@@ -3,11 +3,12 @@ package match
 import (
 	"math"
 	"regexp"
-	"strings"
+	"strconv"
 	"time"
 
 	"trellis/internal/directory"
 	"trellis/internal/geo"
+	"trellis/internal/need"
 )
 
 // The ranking score. Every eligible service gets
@@ -33,18 +34,18 @@ const (
 	// Open now or opening soon matters on the day; it counts double for
 	// urgent needs ("a bed tonight"). Unknown hours sit between open and
 	// closed, since most listings give none.
-	wOpen = 0.12
+	wOpen = 0.10
 	// Eligibility fit: a service made for the person (a veterans'
 	// program for a veteran, a men's shelter for a man, a youth program
 	// for a 20-year-old) is likelier to take them and to suit them.
-	wFit = 0.10
+	wFit = 0.16
 	// Language, cost and freshness refine the order among similar
 	// services: a Spanish speaker is better served where Spanish is
 	// spoken, free beats a fee, and a recently verified listing is likelier
 	// to be right.
-	wLanguage = 0.05
-	wCost     = 0.04
-	wFresh    = 0.04
+	wLanguage = 0.04
+	wCost     = 0.03
+	wFresh    = 0.02
 )
 
 // Parameters of the parts.
@@ -80,14 +81,6 @@ func (p Parts) total(urgent bool) float64 {
 		wLanguage*p.Language + wCost*p.Cost + wFresh*p.Fresh
 }
 
-// maxOpen is the most the open part can add to a score.
-func maxOpen(urgent bool) float64 {
-	if urgent {
-		return 2 * wOpen
-	}
-	return wOpen
-}
-
 // relevance scores how well a service's categories and name answer the
 // need's categories (cats, as read; widened are parents added because the
 // subcategory had too few services):
@@ -100,7 +93,7 @@ func maxOpen(urgent bool) float64 {
 //     for "drinking"), less 0.06 for each subcategory listed before its
 //     own: the taxonomy lists a need's subcategories most-asked-for first,
 //     so "comida" ranks a pantry before a farmers market;
-//   - 0.55 the service is only in a widened parent (not the detox asked
+//   - 0.45 the service is only in a widened parent (not the detox asked
 //     for, but substance use treatment).
 //
 // Services listing many categories (multi-service centres) are less
@@ -121,7 +114,7 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 		}
 		for _, r := range widened {
 			if c == r || directory.IsSubcategory(c, r) {
-				best = max(best, 0.55)
+				best = max(best, 0.45)
 			}
 		}
 	}
@@ -136,6 +129,12 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 	}
 	return min(best, 1)
 }
+
+// wordBonus is what a service whose own text holds the need's words adds
+// to its relevance, scaled by how well it matches (the best match among
+// the candidates gets all of it): within a category, a place that says
+// "showers" answers "need a shower" better than one that does not.
+const wordBonus = 0.1
 
 // distancePart halves every distanceHalfLife; a service without a point
 // (by phone, or a confidential address) whose area covers the person gets
@@ -176,52 +175,124 @@ func openPart(st directory.OpenState, at time.Time) float64 {
 // listings whose source gives no eligibility ("VA Medical Center").
 var veteranName = regexp.MustCompile(`\b(?:(?i:veterans?)|VA)\b`)
 
+// The fit part's values.
+const (
+	// fitMade: the service is made for the person (its focus or
+	// populations include theirs, a veterans' program for a veteran, or
+	// it serves only the person's gender).
+	fitMade = 1.0
+	// fitRestricted: restricted to an age range that holds the person's
+	// age.
+	fitRestricted = 0.75
+	// fitOpen: open to everyone.
+	fitOpen = 0.5
+	// fitUnsettled: restricted in a way the person's profile does not
+	// settle (veterans only, and whether they are one is not said).
+	fitUnsettled = 0.3
+	// fitPartOfPublic: restricted to part of the public, and nothing is
+	// known of the person: a women's or a youth shelter, on a search
+	// nobody said who it is for, ranks below the shelters open to all.
+	fitPartOfPublic = 0.05
+)
+
+// Restricted services the person is not known to be among are also
+// scaled down, so that with nothing said of the person the services open
+// to everyone come first within a few miles: the fit part alone moves a
+// score by at most wFit.
+const (
+	// partOfPublicFactor scales a service restricted to part of the
+	// public when nothing is known of the person (fitPartOfPublic).
+	partOfPublicFactor = 0.8
+	// unsettledFactor scales a service whose restriction the person's
+	// profile does not settle (fitUnsettled).
+	unsettledFactor = 0.9
+)
+
+// fitFactor is the factor a score is scaled by for its fit part.
+func fitFactor(fit float64) float64 {
+	switch fit {
+	case fitPartOfPublic:
+		return partOfPublicFactor
+	case fitUnsettled:
+		return unsettledFactor
+	}
+	return 1
+}
+
 // fitPart scores how well a service is made for the person, and the
-// population or restriction that made it fit: 1 when its focus or
-// populations include one of the person's stated populations (or veterans
-// for a veteran, by listing or by a name such as "VA Medical Center");
-// 0.75 when it is restricted to the person's gender or to an age range
-// that contains theirs; 0.5 when it serves everyone; 0.3 when it is
-// restricted in a way the profile does not settle (the person's veteran
-// status or age not given).
-func fitPart(s *directory.Service, p *Person) (float64, string) {
+// population or restriction that made it fit (see the fit constants).
+func fitPart(s *directory.Service, p *need.Person) (float64, string) {
 	el := s.Eligibility
-	if p == nil {
-		if len(el.Populations) > 0 || len(el.Genders) > 0 || !el.Age.IsZero() {
-			return 0.3, ""
+	restricted := need.Restricted(s)
+	if p.IsZero() {
+		if restricted {
+			return fitPartOfPublic, ""
 		}
-		return 0.5, ""
+		return fitOpen, ""
 	}
 	mine := append([]string(nil), p.Circumstances...)
 	if p.Veteran != nil && *p.Veteran {
 		mine = append(mine, directory.PopulationVeterans)
 	}
-	if p.Age != nil && *p.Age <= youthMaxAge {
-		mine = append(mine, directory.PopulationYouth)
-	}
-	if p.Age != nil && *p.Age >= seniorMinAge {
-		mine = append(mine, directory.PopulationSeniors)
+	if lo, hi, ok := p.Ages(); ok {
+		if lo <= need.YouthMaxAge {
+			mine = append(mine, directory.PopulationYouth)
+		}
+		if hi >= need.SeniorMinAge {
+			mine = append(mine, directory.PopulationSeniors)
+		}
 	}
 	for _, group := range [][]string{el.Focus, el.Populations} {
 		for _, pop := range group {
 			if contains(mine, pop) {
-				return 1, pop
+				return fitMade, pop
 			}
 		}
 	}
 	if p.Veteran != nil && *p.Veteran && (veteranName.MatchString(s.Name) || veteranName.MatchString(s.Org.Name)) {
-		return 1, directory.PopulationVeterans
+		return fitMade, directory.PopulationVeterans
 	}
-	if (onlyVeterans(el.Populations) && p.Veteran == nil) || (!el.Age.IsZero() && p.Age == nil) {
-		return 0.3, ""
+	_, _, agesKnown := p.Ages()
+	if (onlyVeterans(el.Populations) && p.Veteran == nil) || (need.AgeLimited(el.Age) && !agesKnown) {
+		return fitUnsettled, ""
 	}
 	if len(el.Genders) > 0 && p.Gender != "" {
-		return 0.75, "gender"
+		// A women's shelter for a woman is made for her.
+		return fitMade, "gender"
 	}
 	if !el.Age.IsZero() && p.Age != nil {
-		return 0.75, "age"
+		return fitRestricted, "age"
 	}
-	return 0.5, ""
+	if len(el.Populations) > 0 || len(el.Genders) > 0 {
+		// Restricted to people the profile does not say the person is
+		// among, but does not rule out either.
+		return fitUnsettled, ""
+	}
+	return fitOpen, ""
+}
+
+// onlyVeterans reports whether pops restricts to veterans alone.
+func onlyVeterans(pops []string) bool {
+	if len(pops) == 0 {
+		return false
+	}
+	for _, p := range pops {
+		if p != directory.PopulationVeterans {
+			return false
+		}
+	}
+	return true
+}
+
+// ageText writes an age range for people: "18-24", "18+", "0-17".
+func ageText(a directory.AgeRange) (min, max string) {
+	if a.Min != nil {
+		min = strconv.Itoa(*a.Min)
+	}
+	if a.Max != nil {
+		max = strconv.Itoa(*a.Max)
+	}
+	return min, max
 }
 
 // languagePart: for a person who speaks a language other than English,
@@ -238,7 +309,7 @@ func languagePart(s *directory.Service, l *directory.Location, want []string) (f
 	if len(other) == 0 {
 		return 1, ""
 	}
-	offered := languagesOf(s, l)
+	offered := need.LanguagesOf(s, l)
 	if len(offered) == 0 {
 		return 0.5, ""
 	}
@@ -248,25 +319,6 @@ func languagePart(s *directory.Service, l *directory.Location, want []string) (f
 		}
 	}
 	return 0.2, ""
-}
-
-// languagesOf returns the primary subtags of the languages a service is
-// offered in at l; none when the listing does not say.
-func languagesOf(s *directory.Service, l *directory.Location) []string {
-	var out []string
-	add := func(tags []string) {
-		for _, t := range tags {
-			t = normLang(t)
-			if t != "" && !contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	add(s.Languages)
-	if l != nil {
-		add(l.Languages)
-	}
-	return out
 }
 
 // costPart: free 1; takes one of the person's plans 0.9; sliding scale
@@ -310,13 +362,4 @@ func freshPart(verified, now time.Time, stale time.Duration) float64 {
 		return 0.25
 	}
 	return 1 - 0.5*float64(age-recentlyVerified)/float64(stale-recentlyVerified)
-}
-
-// normLang returns the primary subtag of a BCP 47 tag, lower-cased.
-func normLang(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	if i := strings.IndexAny(t, "-_"); i >= 0 {
-		t = t[:i]
-	}
-	return t
 }

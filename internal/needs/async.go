@@ -43,6 +43,8 @@ type Stats struct {
 	Written int64 `json:"written"`
 	// WriteErrors counts failed writes (their counts are retried).
 	WriteErrors int64 `json:"write_errors"`
+	// Queued is how many needs wait in the queue now, not yet summed.
+	Queued int64 `json:"queued"`
 }
 
 type key struct {
@@ -128,7 +130,8 @@ func (a *Async) Record(_ context.Context, n Need) {
 
 // Stats returns the counters.
 func (a *Async) Stats() Stats {
-	return Stats{Recorded: a.recorded.Load(), Dropped: a.dropped.Load(), Written: a.written.Load(), WriteErrors: a.writeErrors.Load()}
+	return Stats{Recorded: a.recorded.Load(), Dropped: a.dropped.Load(), Written: a.written.Load(), WriteErrors: a.writeErrors.Load(),
+		Queued: int64(len(a.queue))}
 }
 
 // Flush writes everything queued so far and returns the store's error. It

@@ -111,6 +111,10 @@ type Store interface {
 	// NeedsReport sums the counts of q's days by q.By, most unmet first.
 	// It returns an error for an unknown grouping or a database failure.
 	NeedsReport(ctx context.Context, q ReportQuery) ([]ReportRow, error)
+	// NeedCounts returns the stored counts of the days from through to
+	// (dates, both included), one per key, in no set order. It returns an
+	// error when the database fails.
+	NeedCounts(ctx context.Context, from, to time.Time) ([]Count, error)
 }
 
 // Date returns the date of t in its location as 00:00 UTC, the form days

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,9 +17,6 @@ import (
 const (
 	foldName  = "trellis_fold"
 	wordsName = "trellis_words"
-	// listName tokenizes the keyword fields: values joined by spaces, one
-	// field per document, instead of one field per value.
-	listName = "trellis_list"
 )
 
 func init() {
@@ -34,9 +30,6 @@ func init() {
 	}))
 	must(registry.RegisterTokenizer(wordsName, func(map[string]interface{}, *registry.Cache) (analysis.Tokenizer, error) {
 		return wordTokenizer{}, nil
-	}))
-	must(registry.RegisterTokenizer(listName, func(map[string]interface{}, *registry.Cache) (analysis.Tokenizer, error) {
-		return listTokenizer{}, nil
 	}))
 }
 
@@ -122,26 +115,6 @@ func splitWords(s string) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = string(t.Term)
-	}
-	return out
-}
-
-// listTokenizer splits a list of values on single spaces.
-type listTokenizer struct{}
-
-func (listTokenizer) Tokenize(in []byte) analysis.TokenStream {
-	out := make(analysis.TokenStream, 0, bytes.Count(in, []byte{' '})+1)
-	slab := make([]analysis.Token, 0, cap(out))
-	start := 0
-	for i := 0; i <= len(in); i++ {
-		if i < len(in) && in[i] != ' ' {
-			continue
-		}
-		if i > start {
-			slab = append(slab, analysis.Token{Term: in[start:i], Start: start, End: i, Position: len(out) + 1, Type: analysis.AlphaNumeric})
-			out = append(out, &slab[len(slab)-1])
-		}
-		start = i + 1
 	}
 	return out
 }

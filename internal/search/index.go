@@ -2,14 +2,12 @@ package search
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -18,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
 
@@ -33,62 +32,47 @@ const ConfidentialCell = 0.05
 // every batch stays a segment of its own and every search visits each: few
 // large batches keep search latency low. Build makes one batch per core
 // (at most maxBatch documents each), or one for fewer than minParallel
-// documents, plus one for the synonyms.
+// documents.
 const (
 	maxBatch    = 200_000
 	minParallel = 5_000
 )
 
-// Index is a searchable snapshot of a catalog.
+// Index is a searchable snapshot of a catalog: the table of its documents
+// (one per service at a location) and the bleve index of their text.
 type Index struct {
 	cat  *directory.Catalog
-	tz   *time.Location
 	bi   bleve.Index
-	docs []docRef
+	docs []Doc
 	text *textModel
-	// hot holds, by bleve's internal document number, what the per-match
-	// work needs, in one small record: finding a document through docs
-	// costs several cache misses per match.
-	hot []hotDoc
-	// catIDs are the taxonomy's categories; docRef.cats index into it.
-	catIDs  []string
+	// ords maps bleve's internal document number to the document's index
+	// in docs.
+	ords    []int32
 	mapping *mapping.IndexMappingImpl
-	// rankKeys are the documents' sort keys by rank (see rankKey).
-	rankKeys string
 	// bm25 are the statistics BM25 scores with (see bm25Stats).
 	bm25 *bsearch.BM25Stats
+	// textCache keeps the latest text results by their analyzed terms
+	// (see textCacheSize); an index never changes, so they stay true.
+	textCache *lru.Cache[string, *TextResult]
 }
 
-// docRef is what a bleve document stands for.
-type docRef struct {
-	svc *directory.Service
-	loc *directory.Location // nil for a service without locations
-	// point is the search point (coarse for confidential locations).
-	point    orb.Point
-	hasPoint bool
-	// areaSvc is the service to measure service areas with (areaService).
-	areaSvc *directory.Service
-	// cats are the document's categories and their parents, as indexes
-	// into Index.catIDs.
-	cats []uint16
-	// rank is the document's position in service key, then location id,
-	// order.
-	rank uint32
-}
-
-// hotDoc is the per-match record of a document (see Index.hot).
-type hotDoc struct {
-	// point is the search point when hasPoint.
-	point orb.Point
-	// cats is a bit set of the document's categories and parents over
-	// Index.catIDs (when there are at most 64 categories; else docRef.cats
-	// is used).
-	cats uint64
-	// ord indexes Index.docs; -1 for a synonym definition.
-	ord      int32
-	rank     uint32
-	hasPoint bool
-	active   bool
+// Doc is one document: a service at one of its locations, or a service
+// without locations (by phone or online). The table of documents, in
+// service key then location id order, is the one every search and match
+// of a snapshot reads.
+type Doc struct {
+	Service *directory.Service
+	// Location is nil for a service without locations.
+	Location *directory.Location
+	// Point is the point to measure from when HasPoint (LocationPoint:
+	// coarse for a confidential location).
+	Point    orb.Point
+	HasPoint bool
+	// AreaService is the service to test service areas with (AreaService).
+	AreaService *directory.Service
+	// Key is the service key, then a NUL and the location id: the
+	// documents' order.
+	Key string
 }
 
 // LocationPoint returns the point search uses for location l: its own
@@ -112,6 +96,36 @@ func coarsen(p orb.Point) orb.Point {
 	return orb.Point{c(p.Lon()), c(p.Lat())}
 }
 
+// AreaService returns the service to test service areas with: s itself,
+// or for a service with a radius area and a confidential location a copy
+// measuring from the location's coarse point (LocationPoint), so that a
+// service area never reveals a confidential point.
+func AreaService(s *directory.Service) *directory.Service {
+	if s.Area == nil || s.Area.RadiusMeters <= 0 {
+		return s
+	}
+	conf := false
+	for _, l := range s.Locations {
+		conf = conf || l.Confidential
+	}
+	if !conf {
+		return s
+	}
+	c := *s
+	c.Locations = make([]*directory.Location, len(s.Locations))
+	for i, l := range s.Locations {
+		if !l.Confidential {
+			c.Locations[i] = l
+			continue
+		}
+		lc := *l
+		lc.Point, lc.HasPoint = LocationPoint(l)
+		lc.Address = nil
+		c.Locations[i] = &lc
+	}
+	return &c
+}
+
 // Build indexes every service of cat at each of its locations. It returns
 // an error if cat or its taxonomy is nil, if ctx is cancelled, or if bleve
 // fails to build the index.
@@ -127,71 +141,36 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: build: open in-memory index: %w", err)
 	}
-	ix := &Index{cat: cat, tz: cat.Info.TimeZone, bi: bi, mapping: m}
-	if ix.tz == nil {
-		ix.tz = time.UTC
+	cache, err := lru.New[string, *TextResult](textCacheSize)
+	if err != nil {
+		_ = bi.Close()
+		return nil, fmt.Errorf("search: build: %w", err)
 	}
-	if err := ix.index(ctx, cat, analyzers{m.AnalyzerNamed(analyzerName), m.AnalyzerNamed(listName)}); err != nil {
+	ix := &Index{cat: cat, bi: bi, mapping: m, textCache: cache}
+	if err := ix.index(ctx, cat, m.AnalyzerNamed(analyzerName)); err != nil {
 		_ = bi.Close()
 		return nil, err
 	}
 	return ix, nil
 }
 
-func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analyzers) error {
-	if an.text == nil || an.list == nil {
-		return fmt.Errorf("search: build: analyzers missing")
+func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.Analyzer) error {
+	if an == nil {
+		return fmt.Errorf("search: build: analyzer missing")
 	}
-	tax := cat.Taxonomy
-	ix.text = newTextModel(an.text, tax)
-	catIndex := map[string]uint16{}
-	for i, c := range tax.All() {
-		ix.catIDs = append(ix.catIDs, c.ID)
-		catIndex[c.ID] = uint16(i)
-	}
-
+	ix.text = newTextModel(an)
 	cat.Services(func(s *directory.Service) {
-		var cats []uint16
-		for _, c := range categoryTerms(s.Categories) {
-			if i, ok := catIndex[c]; ok {
-				cats = append(cats, i)
-			}
-		}
 		if len(s.Locations) == 0 {
-			ix.docs = append(ix.docs, docRef{svc: s, areaSvc: s, cats: cats})
+			ix.docs = append(ix.docs, Doc{Service: s, AreaService: s, Key: s.Key()})
 			return
 		}
-		as := areaService(s)
+		as := AreaService(s)
 		for _, l := range s.Locations {
 			p, ok := LocationPoint(l)
-			ix.docs = append(ix.docs, docRef{svc: s, loc: l, point: p, hasPoint: ok, areaSvc: as, cats: cats})
+			ix.docs = append(ix.docs, Doc{Service: s, Location: l, Point: p, HasPoint: ok, AreaService: as, Key: s.Key() + "\x00" + l.ID})
 		}
 	})
-	order := make([]int, len(ix.docs))
-	keys := make([]string, len(ix.docs))
-	for i := range ix.docs {
-		order[i] = i
-		keys[i] = sortKey(ix.docs[i].svc, ix.docs[i].loc)
-	}
-	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
-	// rankKeys holds every rank as 4 big-endian bytes, so that a rank's
-	// sort key is a substring: no allocation per match.
-	rk := make([]byte, 4*len(order))
-	for r, i := range order {
-		ix.docs[i].rank = uint32(r)
-		binary.BigEndian.PutUint32(rk[4*r:], uint32(r))
-	}
-	ix.rankKeys = string(rk)
-
-	b := ix.bi.NewBatch()
-	for i, group := range ix.text.synonymGroups() {
-		if err := b.IndexSynonym("syn"+strconv.Itoa(i), synonymColl, &bleve.SynonymDefinition{Synonyms: group}); err != nil {
-			return fmt.Errorf("search: build: synonyms: %w", err)
-		}
-	}
-	if err := ix.bi.Batch(b); err != nil {
-		return fmt.Errorf("search: build: synonyms: %w", err)
-	}
+	sort.Slice(ix.docs, func(a, b int) bool { return ix.docs[a].Key < ix.docs[b].Key })
 
 	// Index in one batch per core, concurrently: scorch analyzes a batch's
 	// documents in parallel but builds its segment on one goroutine.
@@ -209,7 +188,7 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analyzers
 			b := ix.bi.NewBatch()
 			for i := start; i < end; i++ {
 				if err := b.IndexAdvanced(ix.docs[i].document(strconv.Itoa(i), an)); err != nil {
-					return fmt.Errorf("search: build: index %s: %w", ix.docs[i].svc.Key(), err)
+					return fmt.Errorf("search: build: index %s: %w", ix.docs[i].Service.Key(), err)
 				}
 			}
 			if err := gctx.Err(); err != nil {
@@ -231,69 +210,17 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analyzers
 	return ix.text.loadVocabulary(ix.bi)
 }
 
-// analyzers are the analyzers documents are built with.
-type analyzers struct{ text, list analysis.Analyzer }
-
 // document returns the bleve document for d, with id. Documents are built
 // directly rather than through the mapping (the fields are the mapping's,
-// with its analyzers and options), which spares the reflection walk and
+// with its analyzer and options), which spares the reflection walk and
 // bleve's composite "_all" field.
-func (d *docRef) document(id string, an analyzers) *document.Document {
-	s, l := d.svc, d.loc
-	// Only the values filters ask for are indexed.
-	flags := make([]string, 0, 16)
-	add := func(kind string, vs ...string) {
-		for _, v := range vs {
-			flags = append(flags, flag(kind, v))
-		}
-	}
-	if wheelchairOK(l) {
-		add(flagWheel, valTrue)
-	}
-	if s.Cost == directory.CostFree {
-		add(flagCost, string(s.Cost))
-	}
-	add(flagLang, languagesOf(s, l)...)
-	for _, g := range directory.Genders {
-		if !s.Eligibility.ServesGender(g) {
-			add(flagNotGender, g)
-		}
-	}
-	if veteransOnly(s) {
-		add(flagVets, valTrue)
-	}
-	if len(s.Insurance) > 0 {
-		for _, p := range directory.InsurancePlans {
-			if !contains(s.Insurance, p) {
-				add(flagNotIns, p)
-			}
-		}
-	}
-	if contains(s.Apply, directory.ApplyWalkIn) {
-		add(flagApply, directory.ApplyWalkIn)
-	}
-	flags = append(flags, areaFlags(s)...)
-	if d.hasPoint {
-		flags = append(flags, pointCells(d.point)...)
-	} else {
-		add(flagNoGeo, valTrue)
-	}
-
+func (d *Doc) document(id string, an analysis.Analyzer) *document.Document {
+	s := d.Service
 	doc := document.NewDocument(id)
 	doc.AddField(document.NewTextFieldCustom(fName, nil,
-		[]byte(joinText(s.Name, s.AlternateName)), index.IndexField, an.text))
+		[]byte(joinText(s.Name, s.AlternateName)), index.IndexField, an))
 	doc.AddField(document.NewTextFieldCustom(fText, nil,
-		[]byte(joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description)), index.IndexField, an.text))
-	doc.AddField(document.NewTextFieldCustom(fCat, nil,
-		[]byte(strings.Join(categoryTerms(s.Categories), " ")), index.IndexField, an.list))
-	doc.AddField(document.NewTextFieldCustom(fFlag, nil,
-		[]byte(strings.Join(flags, " ")), index.IndexField|index.SkipFreqNorm, an.list))
-	if a := s.Eligibility.Age; a.Min != nil {
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(fAgeMin, nil, float64(*a.Min), index.IndexField))
-	}
-	if a := s.Eligibility.Age; a.Max != nil {
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(fAgeMax, nil, float64(*a.Max), index.IndexField))
-	}
+		[]byte(joinText(s.Name, s.AlternateName, s.Org.Name, s.Org.AlternateName, s.Description)), index.IndexField, an))
 	doc.SetIndexed()
 	return doc
 }
@@ -317,13 +244,12 @@ func joinText(parts ...string) string {
 // is therefore set to its average analyzed length, measured on an evenly
 // spread sample of documents, times the document count, so that bleve's
 // ratio is the real average.
-func (ix *Index) bm25Stats(an analyzers) *bsearch.BM25Stats {
+func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
 	n := len(ix.docs)
 	step := max(1, n/2000)
-	var sampled, name, text, cats, flags int
+	var sampled, name, text int
 	for i := 0; i < n; i += step {
-		d := &ix.docs[i]
-		doc := d.document("", an)
+		doc := ix.docs[i].document("", an)
 		for _, f := range doc.Fields {
 			if tf, ok := f.(*document.TextField); ok {
 				tf.Analyze()
@@ -332,10 +258,6 @@ func (ix *Index) bm25Stats(an analyzers) *bsearch.BM25Stats {
 					name += tf.AnalyzedLength()
 				case fText:
 					text += tf.AnalyzedLength()
-				case fCat:
-					cats += tf.AnalyzedLength()
-				case fFlag:
-					flags += tf.AnalyzedLength()
 				}
 			}
 		}
@@ -350,8 +272,7 @@ func (ix *Index) bm25Stats(an analyzers) *bsearch.BM25Stats {
 	return &bsearch.BM25Stats{
 		DocCount: float64(max(n, 1)),
 		FieldCardinality: map[string]int{
-			fName: card(name), fText: card(text), fCat: card(cats), fFlag: card(flags),
-			fAgeMin: max(n, 1), fAgeMax: max(n, 1),
+			fName: card(name), fText: card(text),
 			// The field bleve's unscored disjunction over merged postings
 			// names (searcher.optimizeCompositeSearcher); it scores nothing.
 			"*": max(n, 1),
@@ -359,7 +280,7 @@ func (ix *Index) bm25Stats(an analyzers) *bsearch.BM25Stats {
 	}
 }
 
-// loadOrdinals fills ix.hot from bleve's internal ids of the documents.
+// loadOrdinals fills ix.ords from bleve's internal ids of the documents.
 // It returns an error if the index cannot be read or lacks a document.
 func (ix *Index) loadOrdinals() error {
 	adv, err := ix.bi.Advanced()
@@ -381,46 +302,14 @@ func (ix *Index) loadOrdinals() error {
 		nums[i] = iid.Value()
 		hi = max(hi, nums[i])
 	}
-	ix.hot = make([]hotDoc, hi+1)
-	for i := range ix.hot {
-		ix.hot[i].ord = -1
+	ix.ords = make([]int32, hi+1)
+	for i := range ix.ords {
+		ix.ords[i] = -1
 	}
 	for i, n := range nums {
-		d := &ix.docs[i]
-		h := hotDoc{point: d.point, hasPoint: d.hasPoint, ord: int32(i), rank: d.rank,
-			active: statusOf(d.svc) == directory.StatusActive}
-		for _, c := range d.cats {
-			if c < 64 {
-				h.cats |= 1 << c
-			}
-		}
-		ix.hot[n] = h
+		ix.ords[n] = int32(i)
 	}
 	return nil
-}
-
-// sortKey orders documents by service key, then location id.
-func sortKey(s *directory.Service, l *directory.Location) string {
-	if l == nil {
-		return s.Key()
-	}
-	return s.Key() + "\x00" + l.ID
-}
-
-// categoryTerms returns the category ids with their parents, deduplicated.
-func categoryTerms(ids []string) []string {
-	seen := make(map[string]bool, 2*len(ids))
-	var out []string
-	for _, id := range ids {
-		for _, c := range []string{id, directory.RootOf(id)} {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Close releases the index. Searches after Close fail.
@@ -433,6 +322,10 @@ func (ix *Index) Close() error {
 
 // Catalog returns the catalog the index was built from.
 func (ix *Index) Catalog() *directory.Catalog { return ix.cat }
+
+// Docs returns the table of documents, in service key then location id
+// order. The slice is shared: callers must not change it.
+func (ix *Index) Docs() []Doc { return ix.docs }
 
 // DocCount returns how many service-at-location documents the index holds.
 func (ix *Index) DocCount() int { return len(ix.docs) }

@@ -2,43 +2,29 @@ package search
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/vellum"
 	"github.com/blevesearch/vellum/levenshtein"
 
-	"trellis/internal/directory"
+	"trellis/internal/need"
 )
 
-// textModel turns what a person types into query units. It knows the
-// taxonomy's phrases and synonym groups and the index's vocabulary, which
-// decides which words are misspelled.
+// textModel knows the words of the index: which terms the listings hold,
+// how often, and which are near a misspelled word.
 type textModel struct {
-	an  analysis.Analyzer
-	tax *directory.Taxonomy
-	// phrases maps a folded multi-word label or synonym to its categories.
-	phrases   map[string][]string
-	maxPhrase int
-	// groups are the single-word synonyms of each category, as typed
-	// (folded); related maps an analyzed term to the analyzed terms it is
-	// a synonym of.
-	groups  [][]string
-	related map[string][]string
-	// catTerms holds the analyzed terms naming each category (the words
-	// of its labels and its single-word synonyms); termCats maps such a
-	// term to the categories it names; taxWords holds every word of the
-	// taxonomy's labels and synonyms.
-	catTerms map[string]map[string]bool
-	termCats map[string][]string
-	taxWords map[string]bool
+	an analysis.Analyzer
 	// vocab counts, per analyzed term, the documents whose text fields
 	// hold it (summed over fields); fst holds the same terms for
 	// edit-distance search.
@@ -50,112 +36,7 @@ type textModel struct {
 	lev [3]*levenshtein.LevenshteinAutomatonBuilder
 }
 
-var folder = asciifolding.New()
-
-// fold lowercases s and folds it to ASCII the way the analyzer does.
-func fold(s string) string {
-	return strings.ToLower(string(folder.Filter([]byte(s))))
-}
-
-func newTextModel(an analysis.Analyzer, tax *directory.Taxonomy) *textModel {
-	tm := &textModel{
-		an:       an,
-		tax:      tax,
-		phrases:  map[string][]string{},
-		related:  map[string][]string{},
-		catTerms: map[string]map[string]bool{},
-		termCats: map[string][]string{},
-		taxWords: map[string]bool{},
-	}
-	for _, c := range tax.All() {
-		var group []string
-		// A category is named by the words of its labels and by its
-		// single-word synonyms; the words of a multi-word synonym ("day
-		// shelter") name it only together, as a phrase.
-		set := map[string]bool{}
-		for _, lang := range sortedKeys(c.Label) {
-			for _, t := range tm.analyze(c.Label[lang]) {
-				set[t] = true
-			}
-		}
-		for _, s := range categoryStrings(c) {
-			words := splitWords(fold(s))
-			for _, t := range tm.analyze(s) {
-				tm.taxWords[t] = true
-			}
-			switch {
-			case len(words) >= 2:
-				p := strings.Join(words, " ")
-				if !contains(tm.phrases[p], c.ID) {
-					tm.phrases[p] = append(tm.phrases[p], c.ID)
-				}
-				if len(words) > tm.maxPhrase {
-					tm.maxPhrase = len(words)
-				}
-			case len(words) == 1 && len(tm.analyze(words[0])) == 1:
-				set[tm.analyze(words[0])[0]] = true
-				if !contains(group, words[0]) {
-					group = append(group, words[0])
-				}
-			}
-		}
-		tm.catTerms[c.ID] = set
-		for _, t := range sortedSet(set) {
-			tm.termCats[t] = append(tm.termCats[t], c.ID)
-		}
-		if len(group) >= 2 {
-			tm.groups = append(tm.groups, group)
-			var ts []string
-			for _, w := range group {
-				ts = append(ts, tm.analyze(w)...)
-			}
-			for _, t := range ts {
-				for _, u := range ts {
-					if u != t && !contains(tm.related[t], u) {
-						tm.related[t] = append(tm.related[t], u)
-					}
-				}
-			}
-		}
-	}
-	return tm
-}
-
-// categoryStrings returns a category's labels and synonyms in every
-// language, in a stable order.
-func categoryStrings(c *directory.Category) []string {
-	var out []string
-	for _, lang := range sortedKeys(c.Label) {
-		out = append(out, c.Label[lang])
-	}
-	langs := make([]string, 0, len(c.Synonyms))
-	for l := range c.Synonyms {
-		langs = append(langs, l)
-	}
-	sort.Strings(langs)
-	for _, l := range langs {
-		out = append(out, c.Synonyms[l]...)
-	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys(t directory.Text) []string {
-	ks := make([]string, 0, len(t))
-	for k := range t {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
+func newTextModel(an analysis.Analyzer) *textModel { return &textModel{an: an} }
 
 // analyze returns the analyzed terms of s.
 func (tm *textModel) analyze(s string) []string {
@@ -167,14 +48,9 @@ func (tm *textModel) analyze(s string) []string {
 	return out
 }
 
-// synonymGroups returns the synonym definitions for bleve's synonym
-// source: each category's single-word labels and synonyms, as one
-// equivalence group. Multi-word ones are matched as phrases instead.
-func (tm *textModel) synonymGroups() [][]string { return tm.groups }
-
-// loadVocabulary reads every term of the index's text fields and the
-// taxonomy's words into vocab and builds the edit-distance automaton over
-// them. It returns an error if the index's dictionaries cannot be read.
+// loadVocabulary reads every term of the index's text fields into vocab
+// and builds the edit-distance automaton over them. It returns an error if
+// the index's dictionaries cannot be read.
 func (tm *textModel) loadVocabulary(bi bleve.Index) error {
 	tm.vocab = map[string]uint64{}
 	for _, f := range textFields {
@@ -195,11 +71,6 @@ func (tm *textModel) loadVocabulary(bi bleve.Index) error {
 		}
 		if err := d.Close(); err != nil {
 			return fmt.Errorf("search: build: read %s terms: %w", f.name, err)
-		}
-	}
-	for t := range tm.taxWords {
-		if _, ok := tm.vocab[t]; !ok {
-			tm.vocab[t] = 0
 		}
 	}
 	keys := make([]string, 0, len(tm.vocab))
@@ -244,170 +115,34 @@ var levenshteinBuilders = sync.OnceValues(func() ([3]*levenshtein.LevenshteinAut
 	return lev, nil
 })
 
-// fillers are words people wrap a request in ("I need help with ...",
-// "necesito ayuda con ..."). They are dropped from a query unless nothing
-// else is left. Words the stop lists already drop are not repeated here.
-var fillers = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`
-		need needs needed needing want wanted wanting looking look find finding get getting
-		help helping please pls thanks thank someone something somewhere anywhere near nearby
-		around close closest today tonight now right asap also like info information
-		necesito necesita necesitamos necesitan busco buscando buscar quiero queremos ayuda
-		ayudar ayudame favor cerca aqui hoy ahora alguien gracias informacion`) {
-		fillers[w] = true
-	}
-}
-
-// unit is one part of a query that a document must match: a word (with
-// its spelling corrections) or a taxonomy phrase.
-type unit struct {
-	// Raw is the word or phrase as folded from the query.
-	Raw string
-	// Categories are a phrase's categories.
-	Categories []string
-	// Terms are analyzed terms to look up, with their weights (1 for the
-	// word as typed, less for corrections).
-	Terms []weighted
-}
-
-type weighted struct {
-	Term   string
-	Weight float64
-}
-
-// parsed is a query's text broken into units.
-type parsed struct {
-	Units       []unit
-	Corrections map[string]string
-	// Ignored are words that match nothing in the index and have no
-	// correction.
-	Ignored []string
-	// Showing is the query with corrections applied, when there are any.
-	Showing string
-}
-
-// parse breaks text into units: taxonomy phrases first (longest match),
-// then the remaining words less fillers and stop words, each looked up
-// as typed when the index knows it, else replaced by its nearest known
-// words.
-func (tm *textModel) parse(text string) parsed {
-	var p parsed
-	words := splitWords(fold(text))
-	var rest []string
-	var phraseUnits []unit
-	for i := 0; i < len(words); {
-		n := min(tm.maxPhrase, len(words)-i)
-		for ; n >= 2; n-- {
-			ph := strings.Join(words[i:i+n], " ")
-			if cats, ok := tm.phrases[ph]; ok {
-				phraseUnits = append(phraseUnits, unit{Raw: ph, Categories: cats, Terms: tm.weightAll(tm.analyze(ph))})
-				break
-			}
-		}
-		if n >= 2 {
-			i += n
-			continue
-		}
-		rest = append(rest, words[i])
-		i++
-	}
-	kept := rest[:0:0]
-	for _, w := range rest {
-		if !fillers[w] {
-			kept = append(kept, w)
+// Known reports whether a listing holds word (need.Speller): whether each
+// of its analyzed terms is in the index. A stop word has no term and is
+// known.
+func (ix *Index) Known(word string) bool {
+	for _, t := range ix.text.analyze(word) {
+		if _, ok := ix.text.vocab[t]; !ok {
+			return false
 		}
 	}
-	if len(kept) == 0 && len(phraseUnits) == 0 {
-		kept = rest
-	}
-	p.Units = phraseUnits
-	seen := map[string]bool{}
-	for _, u := range phraseUnits {
-		seen[u.Raw] = true
-	}
-	var showing []string
-	showing = append(showing, words...)
-	for _, w := range kept {
-		for _, t := range tm.analyze(w) {
-			if seen[t] {
-				continue
-			}
-			seen[t] = true
-			if _, ok := tm.vocab[t]; ok || !fuzzable(t) {
-				if ok {
-					p.Units = append(p.Units, unit{Raw: w, Terms: []weighted{{t, 1}}})
-				} else {
-					p.Ignored = append(p.Ignored, w)
-				}
-				continue
-			}
-			alts := tm.corrections(t)
-			if len(alts) == 0 {
-				p.Ignored = append(p.Ignored, w)
-				continue
-			}
-			if p.Corrections == nil {
-				p.Corrections = map[string]string{}
-			}
-			p.Corrections[w] = alts[0].Term
-			for i, sw := range showing {
-				if sw == w {
-					showing[i] = alts[0].Term
-				}
-			}
-			p.Units = append(p.Units, unit{Raw: w, Terms: alts})
-		}
-	}
-	if p.Corrections != nil {
-		p.Showing = strings.Join(showing, " ")
-	}
-	return p
+	return true
 }
 
-func (tm *textModel) weightAll(ts []string) []weighted {
-	out := make([]weighted, len(ts))
-	for i, t := range ts {
-		out[i] = weighted{t, 1}
+// Suggest returns the index terms nearest to word by edits, at most
+// need.MaxEdits of them for its length (transpositions of neighbours
+// counting one), fewest edits first, then those in the most documents,
+// at most n (need.Speller). Words with digits get none.
+func (ix *Index) Suggest(word string, n int) []string {
+	tm := ix.text
+	ts := tm.analyze(word)
+	if len(ts) != 1 || strings.ContainsAny(ts[0], "0123456789") {
+		return nil
 	}
-	return out
-}
-
-// fuzzable reports whether a term absent from the index may be corrected:
-// words of four letters or more without digits.
-func fuzzable(t string) bool {
-	if utf8.RuneCountInString(t) < 4 {
-		return false
+	t := ts[0]
+	d := need.MaxEdits(utf8.RuneCountInString(t))
+	if d == 0 || n <= 0 {
+		return nil
 	}
-	return !strings.ContainsAny(t, "0123456789")
-}
-
-// maxEdits is how many edits (insertions, deletions, substitutions or
-// transpositions of neighbours) a correction may make: one for words of
-// four or five letters, two for longer ones.
-func maxEdits(t string) uint8 {
-	if utf8.RuneCountInString(t) <= 5 {
-		return 1
-	}
-	return 2
-}
-
-// maxAlternatives is how many corrections a word is expanded into.
-const maxAlternatives = 3
-
-// correctionWeight weighs a corrected word against a word as typed: a
-// correction is a guess, so when a search falls back to matching any word
-// (Result.Relaxed), documents with the words as typed come first, and when
-// every word must match, the words as typed decide the order.
-const correctionWeight = 0.1
-
-// corrections returns the known terms nearest to t: those at the smallest
-// edit distance found, most frequent first, at most maxAlternatives, each
-// weighted correctionWeight/distance.
-func (tm *textModel) corrections(t string) []weighted {
-	d := maxEdits(t)
-	dfa, err := tm.lev[d].BuildDfa(t, d)
+	dfa, err := tm.lev[d].BuildDfa(t, uint8(d))
 	if err != nil {
 		return nil
 	}
@@ -420,10 +155,12 @@ func (tm *textModel) corrections(t string) []weighted {
 	var cs []cand
 	for err == nil {
 		k, v := it.Current()
-		cs = append(cs, cand{string(k), it.EditDistance(), v})
+		if string(k) != t {
+			cs = append(cs, cand{string(k), it.EditDistance(), v})
+		}
 		err = it.Next()
 	}
-	if !errors.Is(err, vellum.ErrIteratorDone) || len(cs) == 0 {
+	if !errors.Is(err, vellum.ErrIteratorDone) {
 		return nil
 	}
 	sort.Slice(cs, func(i, j int) bool {
@@ -436,12 +173,189 @@ func (tm *textModel) corrections(t string) []weighted {
 		}
 		return a.term < b.term
 	})
-	var out []weighted
+	var out []string
 	for _, c := range cs {
-		if c.dist != cs[0].dist || len(out) == maxAlternatives {
+		if len(out) == n {
 			break
 		}
-		out = append(out, weighted{c.term, correctionWeight / float64(c.dist)})
+		out = append(out, c.term)
 	}
 	return out
+}
+
+// Scored is a document a text search matched, with its relevance score.
+type Scored struct {
+	// Doc indexes Docs().
+	Doc   int
+	Score float64
+}
+
+// TextResult is the documents a text search matched, best first. A
+// result may be shared by concurrent searches (see textCacheSize): callers
+// must not change it.
+type TextResult struct {
+	Hits []Scored
+	// Relaxed is true when no document held every word, so documents
+	// holding any of them were returned.
+	Relaxed bool
+
+	normOnce sync.Once
+	norm     map[int32]float64
+}
+
+// Normalized maps each hit's document to its score over the best hit's
+// (0 to 1). The map is computed once and shared: callers must not change
+// it.
+func (r *TextResult) Normalized() map[int32]float64 {
+	r.normOnce.Do(func() {
+		r.norm = make(map[int32]float64, len(r.Hits))
+		top := 0.0
+		for _, h := range r.Hits {
+			top = max(top, h.Score)
+		}
+		for _, h := range r.Hits {
+			if top > 0 {
+				r.norm[int32(h.Doc)] = h.Score / top
+			}
+		}
+	})
+	return r.norm
+}
+
+// textCacheSize is how many text results an index keeps. People ask for
+// the same few things (food, shelter, detox) over and over, and a common
+// word matches thousands of listings across a national directory: the
+// results of the latest distinct word sets are kept, at most about a
+// megabyte each.
+const textCacheSize = 32
+
+// MaxTextHits bounds the documents one text search returns.
+const MaxTextHits = 10_000
+
+// Text finds the documents whose name, organization or description hold
+// the words (folded words, as need.Reading.Terms gives them; each is
+// analyzed as the listings were), scored by BM25 with words in the name
+// counting double: every word must match, or when no document holds them
+// all, any may (TextResult.Relaxed). At most limit hits are returned (0
+// means MaxTextHits), best first, ties in document order. It returns a
+// wrapped error if bleve fails or ctx ends; words that analyze to nothing
+// give no hits.
+func (ix *Index) Text(ctx context.Context, words []string, limit int) (*TextResult, error) {
+	if limit <= 0 || limit > MaxTextHits {
+		limit = MaxTextHits
+	}
+	var terms []string
+	for _, w := range words {
+		for _, t := range ix.text.analyze(w) {
+			if !contains(terms, t) {
+				terms = append(terms, t)
+			}
+		}
+	}
+	if len(terms) == 0 {
+		return &TextResult{}, nil
+	}
+	key := strings.Join(terms, "\x00") + "\x00" + strconv.Itoa(limit)
+	if res, ok := ix.textCache.Get(key); ok {
+		return res, nil
+	}
+	res, err := ix.runText(ctx, terms, false, limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Hits) == 0 && len(terms) > 1 {
+		if res, err = ix.runText(ctx, terms, true, limit); err != nil {
+			return nil, err
+		}
+		res.Relaxed = len(res.Hits) > 0
+	}
+	ix.textCache.Add(key, res)
+	return res, nil
+}
+
+// runText runs the query for terms and returns every hit, best first,
+// ties in document order. It drives bleve's searcher itself rather than
+// going through Index.SearchInContext: the caller wants every hit, and
+// bleve's top-N collector would keep them in a heap ordered by score and
+// the document's external id (a string compare per step), only for
+// runText to order them again by document number. The scores are the
+// same: the searcher gets the same BM25 model and statistics.
+func (ix *Index) runText(ctx context.Context, terms []string, relaxed bool, limit int) (*TextResult, error) {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		var fs []query.Query
+		for _, f := range textFields {
+			tq := bleve.NewTermQuery(t)
+			tq.SetField(f.name)
+			tq.SetBoost(f.boost)
+			fs = append(fs, tq)
+		}
+		qs[i] = bleve.NewDisjunctionQuery(fs...)
+	}
+	var q query.Query = qs[0]
+	if len(qs) > 1 {
+		if relaxed {
+			q = bleve.NewDisjunctionQuery(qs...)
+		} else {
+			q = bleve.NewConjunctionQuery(qs...)
+		}
+	}
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer r.Close()
+	sctx := context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
+		bsearch.GetScoringModelCallbackFn(func() string { return ix.mapping.ScoringModel }))
+	sctx = context.WithValue(sctx, bsearch.BM25StatsKey, ix.bm25)
+	searcher, err := q.Searcher(sctx, r, ix.mapping, bsearch.SearcherOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer searcher.Close()
+	sc := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(searcher.DocumentMatchPoolSize(), 0)}
+	out := &TextResult{}
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
+		dm, err := searcher.Next(sc)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if dm == nil {
+			break
+		}
+		if id := dm.IndexInternalID.Value(); id < uint64(len(ix.ords)) && ix.ords[id] >= 0 {
+			out.Hits = append(out.Hits, Scored{Doc: int(ix.ords[id]), Score: dm.Score})
+		}
+		sc.DocumentMatchPool.Put(dm)
+	}
+	// Best first, ties in document order.
+	sort.Slice(out.Hits, func(i, j int) bool {
+		a, b := out.Hits[i], out.Hits[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return a.Doc < b.Doc
+	})
+	if len(out.Hits) > limit {
+		out.Hits = out.Hits[:limit]
+	}
+	return out, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

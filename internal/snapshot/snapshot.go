@@ -21,6 +21,7 @@ import (
 
 	"trellis/internal/directory"
 	"trellis/internal/geo"
+	"trellis/internal/hsds"
 	"trellis/internal/listings"
 	"trellis/internal/match"
 	"trellis/internal/search"
@@ -40,6 +41,23 @@ type Snapshot struct {
 	LoadedAt time.Time
 	// BuildTime is how long loading and indexing took.
 	BuildTime time.Duration
+
+	hsdsOnce sync.Once
+	hsdsData *hsds.Dataset
+	hsdsErr  error
+	// hsdsReady is set once the HSDS form is built.
+	hsdsReady atomic.Bool
+}
+
+// HSDS returns the snapshot's Open Referral HSDS 3.0 form, built on the
+// first call and shared after. Store.Reload starts building it as soon as
+// a snapshot is swapped in, so that no /hsds request waits for it.
+func (s *Snapshot) HSDS() (*hsds.Dataset, error) {
+	s.hsdsOnce.Do(func() {
+		s.hsdsData, s.hsdsErr = hsds.Export(s.Catalog, hsds.ExportOptions{})
+		s.hsdsReady.Store(true)
+	})
+	return s.hsdsData, s.hsdsErr
 }
 
 // Build loads the data directory fsys and indexes it. Problems in the data
@@ -50,17 +68,17 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, err
 	}
-	return build(ctx, fsys, now, rev)
+	return build(ctx, fsys, now, rev, nil)
 }
 
 // build is Build for data whose revision the caller has computed.
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev string) (*Snapshot, []listings.Error, error) {
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, progress func(done, total int)) (*Snapshot, []listings.Error, error) {
 	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places})
+	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress})
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -71,7 +89,7 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string) (*Snapsho
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix), Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
+	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
 }
 
 // Revision returns a short digest over the paths and contents of every
@@ -147,6 +165,10 @@ type Store struct {
 	// invalidRev is the revision of the last files that failed
 	// validation, so that reloading them again does not rebuild them.
 	invalidRev string
+
+	// Progress, when set before the first Reload, is told how reading the
+	// listing files gets on (see listings.Options.Progress).
+	Progress func(done, total int)
 }
 
 // NewStore returns a store over the data directory fsys with no snapshot
@@ -192,7 +214,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		s.status.Failures++
 		return s.cur.Load(), ErrDataInvalid
 	}
-	snap, errs, err := build(ctx, s.fsys, now, rev)
+	snap, errs, err := build(ctx, s.fsys, now, rev, s.Progress)
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
@@ -210,6 +232,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	old := s.cur.Swap(snap)
 	s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
+	go func() { _, _ = snap.HSDS() }()
 	if old != nil {
 		// Searches still running on the old index hold their own reader;
 		// closing only stops new ones, and nothing takes the old pointer

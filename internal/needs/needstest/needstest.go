@@ -6,11 +6,13 @@ package needstest
 import (
 	"context"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"trellis/internal/needs"
+	suppress "trellis/internal/report"
 )
 
 // Opener returns a new, empty, migrated store for one test, closed by the
@@ -30,6 +32,7 @@ func TestStore(t *testing.T, open Opener) {
 		{"ConcurrentAdds", testConcurrent},
 		{"AsyncRecorder", testAsync},
 		{"UnknownGrouping", testUnknownGrouping},
+		{"WeeklySuppressedReports", testReports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,5 +198,74 @@ func testAsync(t *testing.T, s needs.Store) {
 func testUnknownGrouping(t *testing.T, s needs.Store) {
 	if _, err := s.NeedsReport(context.Background(), needs.ReportQuery{From: day(1), To: day(2), By: "text"}); err == nil {
 		t.Error("a report grouped by an unknown column succeeded")
+	}
+}
+
+// testReports builds the reports people read: whole weeks, small counts
+// hidden in every grouping and channel, and nothing a second grouping or
+// channel would give back.
+func testReports(t *testing.T, s needs.Store) {
+	ctx := context.Background()
+	// Monday 2 to Sunday 15 November 2026.
+	r := suppress.Range{From: day(2), To: day(15)}
+	mustAdd(t, s,
+		// Week 1: 20 shelter searches in DC, 12 unmet; one legal search
+		// by a specialist, unmet.
+		count(2, "housing.emergency-shelter", "county:11001", needs.ChannelPublic, false, 12),
+		count(3, "housing.emergency-shelter", "county:11001", needs.ChannelPublic, true, 8),
+		count(4, "legal", "county:11001", needs.ChannelSpecialist, false, 1),
+		// Week 2: 9 food searches, all found, in Montgomery.
+		count(10, "food.pantry", "county:24031", needs.ChannelPublic, true, 9),
+		// Outside the range.
+		count(16, "legal", "county:11001", needs.ChannelPublic, false, 40),
+	)
+	rs, err := needs.BuildReports(ctx, s, r, needs.Labels{})
+	if err != nil {
+		t.Fatalf("BuildReports: %v", err)
+	}
+	line := func(l needs.Line) string {
+		return l.Searches.String() + "/" + l.Found.String() + "/" + l.Unmet.String()
+	}
+	weeks := rs.Get("", needs.ByWeek)
+	if len(weeks.Rows) != 2 || weeks.Rows[0].Week != "2026-11-02" || weeks.Rows[1].Week != "2026-11-09" {
+		t.Fatalf("weeks %+v", weeks.Rows)
+	}
+	// Week 1 has 21 searches, 8 found, 13 unmet; the one legal search is
+	// inside those and shows nowhere.
+	if got := line(weeks.Rows[0]); got != "21/8/13" {
+		t.Errorf("week 1: %s", got)
+	}
+	cats := rs.Get("", needs.ByCategory)
+	got := map[string]string{}
+	for _, l := range cats.Rows {
+		got[l.Category] = line(l)
+	}
+	if got["legal"] != suppress.FewerThan+"/0/"+suppress.FewerThan {
+		t.Errorf("legal: %q, want the one search hidden", got["legal"])
+	}
+	for _, l := range cats.Rows {
+		if l.Category == "legal" && l.UnmetShare != nil {
+			t.Errorf("legal's unmet share %v gives the count back", *l.UnmetShare)
+		}
+	}
+	// The shelter row would give the legal search back from the unmet
+	// total unless something else in the line is withheld.
+	if cats.Total.Unmet.Shown() && got["housing.emergency-shelter"] != "" && strings.HasSuffix(got["housing.emergency-shelter"], "/12") {
+		t.Errorf("the unmet total %s and shelter's 12 both show: 1 legal search is their difference", cats.Total.Unmet)
+	}
+	spec := rs.Get(needs.ChannelSpecialist, needs.ByCategory)
+	if len(spec.Rows) != 1 || spec.Rows[0].Searches.Shown() || spec.Total.Searches.Shown() {
+		t.Errorf("the specialist channel shows its one search: %+v", spec)
+	}
+	// Asking for the same weeks through BuildReport gives the same table.
+	one, err := needs.BuildReport(ctx, s, needs.ReportQuery{From: day(2), To: day(15), By: needs.ByCategory}, needs.Labels{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(one, cats) {
+		t.Errorf("BuildReport\n%+v\nBuildReports\n%+v", one, cats)
+	}
+	if _, err := needs.BuildReport(ctx, s, needs.ReportQuery{From: day(3), To: day(15), By: needs.ByCategory}, needs.Labels{}); err == nil {
+		t.Error("a report starting on a Tuesday was built")
 	}
 }

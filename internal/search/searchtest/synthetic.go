@@ -188,14 +188,15 @@ var (
 )
 
 // Synthetic returns a deterministic catalog of n services over taxonomy
-// tax, generated from seed: organizations of one to five services with one
+// tax (read with the vocabulary voc, which may be nil), generated from
+// seed: organizations of one to five services with one
 // to three locations, points scattered around Cities (a few across the
 // country), names and descriptions from word lists and the taxonomy's
 // descriptions, and varied eligibility, hours, languages, costs,
 // insurance, apply methods, statuses and service areas (radius, county,
 // ZIP, state, polygon). About 2% of the services have no location; a
 // domestic-violence location is often confidential. It returns an error only if the catalog cannot be built.
-func Synthetic(tax *directory.Taxonomy, n int, seed int64) (*directory.Catalog, error) {
+func Synthetic(tax *directory.Taxonomy, voc *directory.Vocabulary, n int, seed int64) (*directory.Catalog, error) {
 	r := rand.New(rand.NewSource(seed))
 	cats := tax.All()
 	var totalWeight int
@@ -242,7 +243,12 @@ func Synthetic(tax *directory.Taxonomy, n int, seed int64) (*directory.Catalog, 
 		orgs = append(orgs, o)
 	}
 	info := directory.Info{Name: "Synthetic", TimeZone: tz, DefaultNear: Cities[0].ZIP}
-	return directory.NewCatalog(info, tax, orgs)
+	cat, err := directory.NewCatalog(info, tax, orgs)
+	if err != nil {
+		return nil, err
+	}
+	cat.Vocabulary = voc
+	return cat, nil
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }

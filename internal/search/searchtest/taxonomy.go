@@ -1,5 +1,6 @@
 // Package searchtest builds catalogs for tests and benchmarks of the search
-// and match packages: the repository's taxonomy without its listings, and a
+// and match packages: the repository's taxonomy and vocabulary without its
+// listings, and a
 // deterministic synthetic directory of any size.
 package searchtest
 
@@ -13,24 +14,27 @@ import (
 	"trellis/internal/listings"
 )
 
-// Taxonomy loads the taxonomy.yaml of the data directory dataDir through
-// the listings loader, ignoring the directory's listings. It returns an
-// error if the file cannot be read or has problems.
-func Taxonomy(dataDir fs.FS) (*directory.Taxonomy, error) {
-	raw, err := fs.ReadFile(dataDir, listings.TaxonomyPath)
-	if err != nil {
-		return nil, fmt.Errorf("searchtest: read taxonomy: %w", err)
-	}
+// Words loads the taxonomy.yaml and vocabulary.yaml of the data directory
+// dataDir through the listings loader, ignoring the directory's listings:
+// the words a directory is searched with. It returns an error if a file
+// cannot be read or has problems.
+func Words(dataDir fs.FS) (*directory.Taxonomy, *directory.Vocabulary, error) {
 	fsys := fstest.MapFS{
 		listings.DirectoryPath: {Data: []byte("name: test\ntime_zone: America/New_York\n")},
-		listings.TaxonomyPath:  {Data: raw},
+	}
+	for _, name := range []string{listings.TaxonomyPath, listings.VocabularyPath} {
+		raw, err := fs.ReadFile(dataDir, name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("searchtest: read %s: %w", name, err)
+		}
+		fsys[name] = &fstest.MapFile{Data: raw}
 	}
 	cat, errs, err := listings.Load(fsys, listings.Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
-		return nil, fmt.Errorf("searchtest: load taxonomy: %w", err)
+		return nil, nil, fmt.Errorf("searchtest: load words: %w", err)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("searchtest: taxonomy has %d problems, first: %v", len(errs), errs[0])
+		return nil, nil, fmt.Errorf("searchtest: words have %d problems, first: %v", len(errs), errs[0])
 	}
-	return cat.Taxonomy, nil
+	return cat.Taxonomy, cat.Vocabulary, nil
 }

@@ -1,53 +1,23 @@
-package search
+package searchtest
 
 import (
-	"context"
-	"os"
-	"sync"
-	"testing"
+	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"trellis/internal/directory"
-	"trellis/internal/search/searchtest"
 )
 
-// The fixture is a small Washington, DC directory built in Go, so that the
-// search tests do not depend on the listing loader or the imported data.
-
-var (
-	taxOnce sync.Once
-	taxVal  *directory.Taxonomy
-	taxErr  error
-)
-
-// mustTaxonomy returns the repository's taxonomy (data/taxonomy.yaml).
-func mustTaxonomy(tb testing.TB) *directory.Taxonomy {
-	tb.Helper()
-	taxOnce.Do(func() { taxVal, taxErr = searchtest.Taxonomy(os.DirFS("../../data")) })
-	if taxErr != nil {
-		tb.Fatal(taxErr)
-	}
-	return taxVal
-}
-
-// eastern is the fixture directory's zone.
-func eastern(tb testing.TB) *time.Location {
-	tb.Helper()
-	tz, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tz
-}
+// Shelters are the fixture's active emergency shelters.
+var Shelters = []string{"ccnv.shelter", "harriet-tubman.shelter", "new-york-ave.mens-shelter", "house-of-ruth.safe-house"}
 
 // Places of the fixture.
 var (
-	zip20001   = orb.Point{-77.0147, 38.9101} // Shaw / Mt Vernon Square
-	baltimore  = orb.Point{-76.6252, 39.2946}
-	safeHouse  = orb.Point{-77.0200, 38.9300} // the confidential location
-	safeCenter = orb.Point{-77.0250, 38.9250} // its grid cell's centre
+	ZIP20001   = orb.Point{-77.0147, 38.9101} // Shaw / Mt Vernon Square
+	Baltimore  = orb.Point{-76.6252, 39.2946}
+	SafeHouse  = orb.Point{-77.0200, 38.9300} // the confidential location
+	SafeCenter = orb.Point{-77.0250, 38.9250} // its grid cell's centre
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -120,7 +90,7 @@ func fixtureOrgs() []orgSpec {
 					s.Eligibility.Genders = []string{directory.GenderMale}
 				})}},
 		{id: "house-of-ruth", name: "House of Ruth",
-			locs: []*directory.Location{loc("safe-house", safeHouse, func(l *directory.Location) { l.Confidential = true })},
+			locs: []*directory.Location{loc("safe-house", SafeHouse, func(l *directory.Location) { l.Confidential = true })},
 			svcs: []*directory.Service{svc("safe-house", "Confidential safe house",
 				"Safe shelter and advocates for survivors of domestic violence. Call the hotline.",
 				[]string{"crisis.domestic-violence", "housing.emergency-shelter"}, at("safe-house"), free, hours(always),
@@ -196,7 +166,7 @@ func fixtureOrgs() []orgSpec {
 				"Cots in the parish hall on freezing nights.", []string{"basic-needs.day-center"},
 				at("hall"), free)}},
 		{id: "baltimore-market", name: "Baltimore Farmers' Market",
-			locs: []*directory.Location{loc("jfx", baltimore)},
+			locs: []*directory.Location{loc("jfx", Baltimore)},
 			svcs: []*directory.Service{svc("market", "Farmers market",
 				"Fresh produce on Sundays; SNAP and WIC accepted.", []string{"food.farmers-market"}, at("jfx"))}},
 		{id: "bread-for-the-city", name: "Bread for the City",
@@ -215,9 +185,14 @@ func fixtureOrgs() []orgSpec {
 	}
 }
 
-// fixture builds the catalog.
-func fixture(tb testing.TB) *directory.Catalog {
-	tb.Helper()
+// Fixture returns a small Washington, DC directory built in Go, over the
+// taxonomy tax and vocabulary voc (which may be nil): shelters for men,
+// women and everyone, a confidential safe house, food, health, treatment,
+// job, legal, veterans and crisis services, a youth drop-in, a closed
+// shelter and a market in Baltimore, with hours, costs, languages,
+// insurance, eligibility and service areas set to exercise every rule. It
+// returns an error only when the catalog cannot be built.
+func Fixture(tax *directory.Taxonomy, voc *directory.Vocabulary) (*directory.Catalog, error) {
 	var orgs []*directory.Organization
 	for _, spec := range fixtureOrgs() {
 		o := &directory.Organization{ID: spec.id, Name: spec.name, Locations: spec.locs, Services: spec.svcs}
@@ -229,27 +204,21 @@ func fixture(tb testing.TB) *directory.Catalog {
 			for i, ph := range s.Locations {
 				l := o.Location(ph.ID)
 				if l == nil {
-					tb.Fatalf("fixture: %s: no location %q", s.ID, ph.ID)
+					return nil, fmt.Errorf("searchtest: fixture: %s: no location %q", s.ID, ph.ID)
 				}
 				s.Locations[i] = l
 			}
 		}
 		orgs = append(orgs, o)
 	}
-	cat, err := directory.NewCatalog(directory.Info{Name: "Fixture", TimeZone: eastern(tb)}, mustTaxonomy(tb), orgs)
+	tz, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("searchtest: fixture: %w", err)
 	}
-	return cat
-}
-
-// mustBuild builds an index over cat and closes it when the test ends.
-func mustBuild(tb testing.TB, cat *directory.Catalog) *Index {
-	tb.Helper()
-	ix, err := Build(context.Background(), cat)
+	cat, err := directory.NewCatalog(directory.Info{Name: "Fixture", TimeZone: tz}, tax, orgs)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	tb.Cleanup(func() { _ = ix.Close() })
-	return ix
+	cat.Vocabulary = voc
+	return cat, nil
 }

@@ -1,0 +1,91 @@
+package need
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// foldSpecial are letters that do not decompose into an ASCII letter and
+// a mark.
+var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "œ", "oe", "ø", "o", "đ", "d", "ł", "l", "’", "'", "‘", "'")
+
+// Fold lowercases s and folds it to ASCII letters where it can: "Atención"
+// becomes "atencion", "Niño" "nino". Characters with no ASCII form are
+// kept.
+func Fold(s string) string {
+	s = foldSpecial.Replace(strings.ToLower(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+			out, _, err := transform.String(t, s)
+			if err != nil {
+				return s
+			}
+			return out
+		}
+	}
+	return s
+}
+
+// Words returns the words of s, folded: runs of letters and digits.
+// Apostrophes inside a word are dropped ("don't" -> "dont", "i'm" ->
+// "im"); anything else separates words, so no character is ever read as
+// query syntax.
+func Words(s string) []string {
+	s = Fold(s)
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		case r == '\'' && b.Len() > 0:
+			// Dropped: "don't" is read as "dont".
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// Stem returns the light plural stem of a folded word, the same for
+// English and Spanish plurals people type: "shelters" and "shelter",
+// "pantries" and "pantry", "clases" and "clase", "albergues" and
+// "albergue". It is only used to compare words with words, so it need not
+// be a real word.
+func Stem(w string) string {
+	n := len(w)
+	switch {
+	case n <= 3:
+		return w
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		return w[:n-3] + "y"
+	case strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "xes"):
+		return w[:n-2]
+	case strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is"):
+		return w
+	case strings.HasSuffix(w, "s"):
+		return w[:n-1]
+	}
+	return w
+}
+
+// key joins the stems of words into the key phrases are found by.
+func key(words []string) string {
+	stems := make([]string, len(words))
+	for i, w := range words {
+		stems[i] = Stem(w)
+	}
+	return strings.Join(stems, " ")
+}

@@ -1,0 +1,172 @@
+package need_test
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"trellis/internal/listings"
+	"trellis/internal/need"
+)
+
+// bundled loads the bundled data's vocabulary.
+func bundled(t *testing.T) *need.Vocabulary {
+	t.Helper()
+	cat, errs, err := listings.Load(os.DirFS("../../data"), listings.Options{})
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("load data: %v %v", err, errs)
+	}
+	return need.NewVocabulary(cat.Taxonomy, cat.Vocabulary)
+}
+
+// fakeSpeller knows a few listing words.
+type fakeSpeller map[string]bool
+
+func (f fakeSpeller) Known(w string) bool { return f[w] }
+func (f fakeSpeller) Suggest(w string, n int) []string {
+	var out []string
+	for k := range f {
+		if len(out) < n && strings.HasPrefix(k, w[:2]) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRead(t *testing.T) {
+	v := bundled(t)
+	sp := fakeSpeller{"released": true, "testing": true, "harriet": true, "tubman": true}
+	tests := []struct {
+		text        string
+		cats        []string
+		who, crisis []string
+		urgent      bool
+		terms       []string
+		corrections map[string]string
+	}{
+		{text: "detox", cats: []string{"substance-use.detox"}},
+		{text: "desintoxicación", cats: []string{"substance-use.detox"}},
+		{text: "i relapsed", cats: []string{"substance-use"}},
+		{text: "AA meeting", cats: []string{"mental-health.peer-support"}},
+		{text: "suicide", cats: []string{"crisis.crisis-line"}, crisis: []string{"suicide"}},
+		{text: "i want to kill myself", cats: []string{"crisis.crisis-line"}, crisis: []string{"suicide"}},
+		{text: "quiero morir", cats: []string{"crisis.crisis-line"}, crisis: []string{"suicide"}},
+		{text: "my boyfriend hits me", cats: []string{"crisis.domestic-violence"}, crisis: []string{"violence"}},
+		{text: "a bed tonight", cats: []string{"housing.emergency-shelter"}, urgent: true},
+		{text: "shleter", cats: []string{"housing.emergency-shelter"}, corrections: map[string]string{"shleter": "shelter"}},
+		{text: "shelter for women", cats: []string{"housing.emergency-shelter"}, who: []string{"female"}},
+		{text: "lgbtq", who: []string{"lgbtq"}},
+		{text: "lgbtq youth shelter", cats: []string{"housing.emergency-shelter"}, who: []string{"lgbtq", "youth"}},
+		{text: "someone to talk to", cats: []string{"mental-health.counseling"}},
+		{text: "i need help with drinking", cats: []string{"substance-use"}},
+		{text: "methadon clinic", cats: []string{"substance-use.opioid-treatment"}, corrections: map[string]string{"methadon": "methadone"}},
+		{text: "Harriet Tubman shelter", cats: []string{"housing.emergency-shelter"}, terms: []string{"harriet", "tubman"}},
+		{text: "necesito comida", cats: []string{"food"}},
+		{text: "veteran housing", cats: []string{"housing"}, who: []string{"veterans"}},
+		{text: "sober living", cats: []string{"housing.transitional-housing"}},
+		{text: "narcan", cats: []string{"substance-use.harm-reduction"}},
+		{text: "dental emergency", cats: []string{"healthcare.dental"}, urgent: true},
+		{text: "emergency", cats: []string{"crisis"}, urgent: true},
+		{text: "i feel like giving up", cats: []string{"crisis.crisis-line"}, crisis: []string{"suicide"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r := v.Read(tc.text, sp)
+			if !slices.Equal(r.Categories, tc.cats) {
+				t.Errorf("categories = %v, want %v (%+v)", r.Categories, tc.cats, r.Words)
+			}
+			if !slices.Equal(r.Who, tc.who) {
+				t.Errorf("who = %v, want %v", r.Who, tc.who)
+			}
+			if !slices.Equal(r.Crisis, tc.crisis) {
+				t.Errorf("crisis = %v, want %v", r.Crisis, tc.crisis)
+			}
+			if r.Urgent != tc.urgent {
+				t.Errorf("urgent = %v, want %v", r.Urgent, tc.urgent)
+			}
+			if !slices.Equal(r.Terms, tc.terms) {
+				t.Errorf("terms = %v, want %v", r.Terms, tc.terms)
+			}
+			if len(r.Corrections) != len(tc.corrections) {
+				t.Errorf("corrections = %v, want %v", r.Corrections, tc.corrections)
+			}
+			for k, want := range tc.corrections {
+				if r.Corrections[k] != want {
+					t.Errorf("corrections = %v, want %v", r.Corrections, tc.corrections)
+				}
+			}
+		})
+	}
+}
+
+// TestImplausibleCorrections keeps words that are more likely meant as
+// typed than slips: corrections to words under four letters, and
+// corrections that change the first letter and something else.
+func TestImplausibleCorrections(t *testing.T) {
+	v := bundled(t)
+	sp := fakeSpeller{"hex": true, "hexes": true, "clases": true, "her": true, "he": true}
+	tests := []struct{ text, want string }{
+		{text: "hexx", want: "hex"},       // one slip
+		{text: "hrr", want: ""},           // too short to correct at all
+		{text: "herr", want: "hear"},      // a vocabulary word, not "her", which says nothing
+		{text: "hexxes", want: "hexes"},   // one slip, same first letter
+		{text: "klassez", want: ""},       // first letter and another edit: not "clases"
+		{text: "klases", want: "clases"},  // a first-letter slip alone is corrected
+		{text: "clasess", want: "clases"}, // two slips after the first letter
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r := v.Read(tc.text, sp)
+			if got := r.Corrections[tc.text]; got != tc.want {
+				t.Errorf("corrected to %q, want %q (%v)", got, tc.want, r.Corrections)
+			}
+		})
+	}
+}
+
+// TestEverydayWordsAreMeantAsTyped reads words of everyday English and
+// Spanish that the listings do not hold but hold a word one slip away:
+// none is corrected, and a head word alone names no need.
+func TestEverydayWordsAreMeantAsTyped(t *testing.T) {
+	v := bundled(t)
+	sp := fakeSpeller{"tina": true, "coming": true, "user": true, "tell": true}
+	tests := []struct {
+		text string
+		cats []string
+	}{
+		{text: "tiny home", cats: []string{"housing"}},
+		{text: "cooling", cats: []string{"basic-needs.day-center"}},
+		{text: "cell"},
+		{text: "senior center"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r := v.Read(tc.text, sp)
+			if len(r.Corrections) > 0 {
+				t.Errorf("corrected %v", r.Corrections)
+			}
+			if !slices.Equal(r.Categories, tc.cats) {
+				t.Errorf("categories = %v, want %v", r.Categories, tc.cats)
+			}
+		})
+	}
+	for _, w := range []string{"shleter", "methadon", "conseling", "docter"} {
+		if need.Common(w) {
+			t.Errorf("%q is in the everyday word lists: it would never be corrected", w)
+		}
+	}
+}
+
+// TestKnownWordsAreNeverCorrected reads every protected and vocabulary
+// word alone: none may be corrected.
+func TestKnownWordsAreNeverCorrected(t *testing.T) {
+	v := bundled(t)
+	sp := fakeSpeller{"released": true, "testing": true, "sobel": true, "meting": true}
+	for _, w := range v.Words() {
+		if r := v.Read(w, sp); len(r.Corrections) > 0 {
+			t.Errorf("%q was corrected to %v", w, r.Corrections)
+		}
+	}
+}
