@@ -45,8 +45,8 @@ func (c *ServeConfig) checkReferrals() error {
 func (m *Main) DB() Store { return m.db }
 
 // maintain runs the periodic work until ctx ends: expiring referrals left
-// open past Config.ReferralExpiry (each gets a system event) and removing
-// ended web sessions. It runs once at once, then every
+// open past Config.ReferralExpiry (each gets a system event), removing
+// ended web sessions and expired short lists. It runs once at once, then every
 // Config.MaintenanceEvery. Only counts are logged.
 func (m *Main) maintain(ctx context.Context) {
 	t := time.NewTicker(m.Config.MaintenanceEvery)
@@ -64,7 +64,11 @@ func (m *Main) maintain(ctx context.Context) {
 // maintainOnce runs one round of maintenance, logging failures.
 func (m *Main) maintainOnce(ctx context.Context) {
 	if m.Config.ReferralExpiry > 0 {
-		svc := referral.Service{Store: m.db}
+		var st referral.Store = m.db
+		if m.referrals != nil {
+			st = m.referrals.Store(m.db)
+		}
+		svc := referral.Service{Store: st}
 		ids, err := svc.Expire(ctx, m.Config.ReferralExpiry)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -79,5 +83,12 @@ func (m *Main) maintainOnce(ctx context.Context) {
 		m.log.Error("remove ended sessions", "err", err)
 	case n > 0:
 		m.log.Debug("removed ended sessions", "count", n)
+	}
+	lists, err := m.db.DeleteExpiredLists(ctx, time.Now())
+	switch {
+	case err != nil && ctx.Err() == nil:
+		m.log.Error("remove expired short lists", "err", err)
+	case lists > 0:
+		m.log.Debug("removed expired short lists", "count", lists)
 	}
 }

@@ -7,8 +7,11 @@ import (
 
 	"trellis/internal/auth"
 	"trellis/internal/needs"
+	"trellis/internal/notify"
 	"trellis/internal/postgres"
 	"trellis/internal/referral"
+	"trellis/internal/report"
+	"trellis/internal/shortlist"
 	"trellis/internal/sqlite"
 )
 
@@ -16,8 +19,17 @@ import (
 // state directory, or PostgreSQL shared by several instances.
 type Store interface {
 	referral.Store
+	referral.OutcomeStore
+	report.ProblemStore
+	// OutboxDepth counts the outbox's emails for /metrics.
+	OutboxDepth(ctx context.Context) (queued, retrying, failed int64, err error)
 	auth.Store
 	needs.Store
+	// notify.Outbox is the delivery side of the referrals' email outbox.
+	notify.Outbox
+	// shortlist.Store keeps the lists people carry away behind short
+	// codes.
+	shortlist.Store
 	Close() error
 }
 

@@ -55,11 +55,27 @@ func (a Actor) Valid() bool {
 	return false
 }
 
+// EventKind says what an event records beyond its status move.
+type EventKind string
+
+// The event kinds.
+const (
+	// EventMove is a status move, or an update of the note or the
+	// follow-up date: the default, empty kind.
+	EventMove EventKind = ""
+	// EventConsentWithdrawn records that the peer withdrew consent: an
+	// open referral is cancelled with it, its agency links end and its
+	// contact details are erased (Service.WithdrawConsent).
+	EventConsentWithdrawn EventKind = "consent_withdrawn"
+)
+
 // Event is one change to a referral. Events are append-only: stores offer
 // no way to edit or delete one short of purging the whole referral.
 type Event struct {
 	ID         string `json:"id"`
 	ReferralID string `json:"referral_id"`
+	// Kind is EventMove (empty) or EventConsentWithdrawn.
+	Kind EventKind `json:"kind,omitempty"`
 	// At is UTC with microsecond precision.
 	At    time.Time `json:"at"`
 	Actor Actor     `json:"actor"`
@@ -138,7 +154,8 @@ func NewEvent(r *Referral, actor Actor, c Change, now time.Time) (Event, error) 
 }
 
 // Apply returns a copy of r after ev: its status, updated time, follow-up
-// date and, for a move to a terminal status, closed time.
+// date, for a move to a terminal status its closed time and, for the
+// agency's event, its answer time.
 func Apply(r *Referral, ev Event) *Referral {
 	out := *r
 	out.Status = ev.To
@@ -148,6 +165,9 @@ func Apply(r *Referral, ev Event) *Referral {
 	}
 	if ev.To.Terminal() && out.ClosedAt.IsZero() {
 		out.ClosedAt = ev.At
+	}
+	if ev.Actor.Kind == ActorAgency {
+		out.AnsweredAt = ev.At
 	}
 	if r.Contact != nil {
 		c := *r.Contact

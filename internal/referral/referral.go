@@ -5,15 +5,19 @@
 // the Store interface the sqlite and postgres packages implement. Service
 // applies the rules (validation, visibility, moves, audit) over a Store.
 //
-// Privacy: a referral names the peer only by a pseudonymous reference the
-// specialist chooses. Errors from this package and its stores name
-// referral, event, link and user ids only; they never carry the peer
-// reference, notes or contact details, so they are safe to log.
+// Privacy: a referral names the peer only by a pseudonym Trellis issues
+// (NewPseudonym) or by a client id in the deployment's own form
+// (ParsePeerRefPattern); free text is never stored as a peer reference.
+// Errors from this package and its stores name referral, event, link and
+// user ids only; they never carry the peer reference, notes or contact
+// details, so they are safe to log.
 package referral
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
+	"image/png"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -29,8 +33,8 @@ type Referral struct {
 	// ID is random and URL-safe (26 characters of base32); it cannot be
 	// guessed from other ids.
 	ID string `json:"id"`
-	// PeerRef is the pseudonymous reference the specialist chose for the
-	// peer, e.g. "JD-17"; see ValidatePeerRef.
+	// PeerRef is the peer's pseudonym, e.g. "P-7K3QM", issued by Trellis
+	// or in the deployment's own client id form; see CheckPeerRef.
 	PeerRef string `json:"peer_ref"`
 	// Need is the taxonomy category the peer needs, e.g. "housing" or
 	// "substance-use.detox".
@@ -61,10 +65,29 @@ type Referral struct {
 	// ClosedAt is when the referral reached a terminal status; zero while
 	// it is open.
 	ClosedAt time.Time `json:"closed_at,omitzero"`
+	// SentAt is when the referral was first sent to the receiving agency:
+	// when its first agency link was made. It is zero while the referral
+	// is only recorded. Stores fill it from the agency links; it is not
+	// set on creation.
+	SentAt time.Time `json:"sent_at,omitzero"`
+	// AnsweredAt is when the receiving agency last answered through its
+	// link (accepted, declined or completed the referral); zero until it
+	// does. Stores set it with the agency's event.
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	// AnswerSeenAt is when the referring specialist last opened the
+	// referral after an answer (Service.Get); an answer after it is
+	// unread (Unread).
+	AnswerSeenAt time.Time `json:"answer_seen_at,omitzero"`
 }
 
 // Open reports whether the referral can still move.
 func (r *Referral) Open() bool { return !r.Status.Terminal() }
+
+// Unread reports whether the agency answered since the referring
+// specialist last opened the referral.
+func (r *Referral) Unread() bool {
+	return !r.AnsweredAt.IsZero() && r.AnswerSeenAt.Before(r.AnsweredAt)
+}
 
 // Overdue reports whether the referral is open and its follow-up date is
 // before the calendar day of asOf.
@@ -100,9 +123,40 @@ const (
 	ScopeShareWithService ConsentScope = "share-with-service"
 )
 
+// SignatureKind is how written consent was signed.
+type SignatureKind string
+
+// The signature kinds.
+const (
+	// SignaturePaper: the peer signed a paper consent form, which the
+	// referring organization keeps on file.
+	SignaturePaper SignatureKind = "paper"
+	// SignatureElectronic: the peer signed on the specialist's device;
+	// the image is kept with the referral (Consent.SignatureImage).
+	SignatureElectronic SignatureKind = "electronic"
+)
+
+// Consent limits.
+const (
+	// ConsentMaxAge is how long before the referral consent may have been
+	// given: consent older than this must be asked for again.
+	ConsentMaxAge = 30 * 24 * time.Hour
+	// MaxSignatureImage is the largest electronic signature image kept, in
+	// bytes.
+	MaxSignatureImage = 256 << 10
+)
+
 // Consent records the peer's consent to the referral.
 type Consent struct {
 	Method ConsentMethod `json:"method"`
+	// Signature says how written consent was signed: paper on file, or
+	// electronic on the device. Substance use referrals under 42 CFR Part
+	// 2 need one; other referrals may leave it empty.
+	Signature SignatureKind `json:"signature,omitempty"`
+	// SignatureImage is the PNG image of an electronic signature. It is
+	// kept for the record only: never shown to the agency, never in
+	// lists, never in JSON.
+	SignatureImage []byte `json:"-"`
 	// Scope defaults to ScopeThisReferral.
 	Scope ConsentScope `json:"scope"`
 	// GivenAt defaults to the time the referral is recorded.
@@ -118,7 +172,14 @@ type Consent struct {
 	// about substance use treatment records. It must be true when the need
 	// or the service is in the substance-use category (RequiresPart2).
 	Part2Notice bool `json:"part2_notice"`
+	// WithdrawnAt is when the peer withdrew consent (Service.WithdrawConsent);
+	// zero while it stands. Withdrawal ends every agency link and erases
+	// the contact details.
+	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
 }
+
+// Withdrawn reports whether the peer has withdrawn consent.
+func (c Consent) Withdrawn() bool { return !c.WithdrawnAt.IsZero() }
 
 // SubstanceUseCategory is the taxonomy category whose referrals fall under
 // 42 CFR Part 2.
@@ -141,6 +202,8 @@ func RequiresPart2(need string, serviceCategories []string) bool {
 
 // Draft is what a specialist submits to record a referral.
 type Draft struct {
+	// PeerRef is a pseudonym Trellis issued earlier, a client id matching
+	// PeerRefPattern, or empty for New to issue a new pseudonym.
 	PeerRef    string
 	Need       string
 	ServiceKey string
@@ -155,39 +218,39 @@ type Draft struct {
 	// used to decide whether Part 2 applies. Service.Create fills them
 	// from the catalog.
 	ServiceCategories []string
+	// PeerRefPattern is the deployment's pattern for its own client ids
+	// (ParsePeerRefPattern), or nil to accept issued pseudonyms only.
+	// Service.Create fills it from its configuration.
+	PeerRefPattern *regexp.Regexp
+	// AgencyEmail, when set, is where to email the receiving agency,
+	// instead of the intake email of the service's listing. It is not
+	// kept on the referral, only on the outbox email.
+	AgencyEmail string
+	// Lang is the language of the agency's email, "en" or "es"; empty
+	// means the server's default.
+	Lang string
 }
 
-// Limits on a referral's free-text fields.
+// Limits on a referral's free-text fields, which forms repeat as
+// maxlength.
 const (
 	MaxNotes     = 4000
 	MaxEventNote = 2000
+	// MinPeerRef and MaxPeerRef bound a peer reference, in characters.
+	MinPeerRef = 2
+	MaxPeerRef = 32
+	// MaxPhone and MaxEmail bound a contact's phone number and email.
+	MaxPhone = 25
+	MaxEmail = 254
 )
 
 var (
-	slugPart    = `[a-z0-9]+(?:-[a-z0-9]+)*`
-	categoryRE  = regexp.MustCompile(`^` + slugPart + `(?:\.` + slugPart + `)?$`)
-	serviceRE   = regexp.MustCompile(`^` + slugPart + `\.` + slugPart + `$`)
-	slugRE      = regexp.MustCompile(`^` + slugPart + `$`)
-	phoneRE     = regexp.MustCompile(`^\+?[0-9 ().-]{7,25}$`)
-	peerRefRE   = regexp.MustCompile(`^[A-Za-z0-9._#-]+$`)
-	digitRunRE  = regexp.MustCompile(`[0-9]{6,}`)
-	dateLikeRE  = regexp.MustCompile(`[0-9]{1,4}[-._][0-9]{1,2}[-._][0-9]{2,4}`)
-	peerRefHelp = "peer_ref must be 2 to 32 letters, digits, '.', '_', '-' or '#', without spaces, and must not look like a name, date of birth or phone number; use a pseudonymous reference such as JD-17"
+	slugPart   = `[a-z0-9]+(?:-[a-z0-9]+)*`
+	categoryRE = regexp.MustCompile(`^` + slugPart + `(?:\.` + slugPart + `)?$`)
+	serviceRE  = regexp.MustCompile(`^` + slugPart + `\.` + slugPart + `$`)
+	slugRE     = regexp.MustCompile(`^` + slugPart + `$`)
+	phoneRE    = regexp.MustCompile(fmt.Sprintf(`^\+?[0-9 ().-]{7,%d}$`, MaxPhone))
 )
-
-// ValidatePeerRef returns nil if ref is an acceptable pseudonymous
-// reference: 2 to 32 ASCII letters, digits, '.', '_', '-' or '#'; no
-// spaces (so no "First Last"); no run of six or more digits (phone, record
-// or compact birth-date numbers); nothing shaped like a date
-// ("1990-01-02", "1.2.90"). It returns an Invalid error for field
-// "peer_ref" that does not repeat the value.
-func ValidatePeerRef(ref string) error {
-	n := utf8.RuneCountInString(ref)
-	if n < 2 || n > 32 || !peerRefRE.MatchString(ref) || digitRunRE.MatchString(ref) || dateLikeRE.MatchString(ref) {
-		return apperr.Field("peer_ref", "%s", peerRefHelp)
-	}
-	return nil
-}
 
 // ValidateContact returns nil if c holds at least one plausible phone
 // number or email address, and an Invalid error naming the field (never
@@ -201,9 +264,86 @@ func ValidateContact(c *Contact) error {
 	}
 	if c.Email != "" {
 		a, err := mail.ParseAddress(c.Email)
-		if err != nil || a.Address != c.Email || len(c.Email) > 254 {
+		if err != nil || a.Address != c.Email || len(c.Email) > MaxEmail {
 			return apperr.Field("contact.email", "contact.email is not an email address")
 		}
+	}
+	return nil
+}
+
+// ValidateSignatureImage returns nil if b is a PNG image of a plausible
+// signature size (at most MaxSignatureImage bytes, 40 to 4000 pixels
+// across), and an Invalid error for field "consent.signature_image"
+// otherwise.
+func ValidateSignatureImage(b []byte) error {
+	if len(b) == 0 {
+		return unprocessable("consent.signature_image", "an electronic signature needs the signature captured on the device (consent.signature_image, a PNG image)")
+	}
+	if len(b) > MaxSignatureImage {
+		return apperr.Field("consent.signature_image", "consent.signature_image must be at most %d KiB", MaxSignatureImage>>10)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return apperr.Field("consent.signature_image", "consent.signature_image must be a PNG image")
+	}
+	if cfg.Width < 40 || cfg.Width > 4000 || cfg.Height < 10 || cfg.Height > 4000 {
+		return apperr.Field("consent.signature_image", "consent.signature_image must be 40 to 4000 pixels wide and 10 to 4000 high")
+	}
+	return nil
+}
+
+// Why consent.given_at or consent.signature was refused, in the error's
+// "problem" detail.
+const (
+	GivenInFuture   = "future"
+	GivenTooLongAgo = "too_old"
+	// SignatureNotWritten: a signature was given with verbal consent.
+	SignatureNotWritten = "not_written"
+	// SignaturePart2: a Part 2 referral's written consent says not how it
+	// was signed.
+	SignaturePart2 = "part2"
+)
+
+// checkConsent validates c (defaults applied) for a referral recorded at
+// now, Part 2 rules included when part2. It returns an Invalid error for a
+// malformed value and an Unprocessable one for a value the rules refuse.
+func checkConsent(c Consent, part2 bool, now time.Time) error {
+	switch c.Signature {
+	case "":
+	case SignaturePaper, SignatureElectronic:
+		if c.Method != ConsentWritten {
+			return unprocessable("consent.signature", "a signature goes with written consent: set consent.method to written").
+				With("problem", SignatureNotWritten)
+		}
+	default:
+		return apperr.Field("consent.signature", "consent.signature must be %s (a signed form kept on file) or %s (signed on this device)", SignaturePaper, SignatureElectronic)
+	}
+	if c.Signature == SignatureElectronic {
+		if err := ValidateSignatureImage(c.SignatureImage); err != nil {
+			return err
+		}
+	} else if len(c.SignatureImage) > 0 {
+		return apperr.Field("consent.signature_image", "consent.signature_image goes only with an electronic signature (consent.signature: electronic)")
+	}
+	if c.GivenAt.After(now.Add(5 * time.Minute)) {
+		return unprocessable("consent.given_at", "consent.given_at cannot be in the future").With("problem", GivenInFuture)
+	}
+	if c.GivenAt.Before(now.Add(-ConsentMaxAge)) {
+		return unprocessable("consent.given_at", "consent.given_at is more than %d days ago: ask the peer for consent again and record when they gave it", int(ConsentMaxAge.Hours()/24)).
+			With("problem", GivenTooLongAgo)
+	}
+	if !part2 {
+		return nil
+	}
+	if c.Method != ConsentWritten {
+		return unprocessable("consent.method", "substance use referrals fall under 42 CFR Part 2 and need written consent: a signed paper form on file or a signature captured on this device; verbal consent is not enough")
+	}
+	if c.Signature == "" {
+		return unprocessable("consent.signature", "substance use referrals fall under 42 CFR Part 2: say how the written consent was signed, %s (a signed form kept on file) or %s (signed on this device)", SignaturePaper, SignatureElectronic).
+			With("problem", SignaturePart2)
+	}
+	if !c.Part2Notice {
+		return unprocessable("consent.part2_notice", "consent.part2_notice must be true: substance use referrals require the 42 CFR Part 2 notice to have been given")
 	}
 	return nil
 }
@@ -211,18 +351,26 @@ func ValidateContact(c *Contact) error {
 // New validates d and returns the referral it records, in status sent,
 // with the first event, both stamped with now (UTC, microseconds).
 // specialistID is the user making it and teamID their team or "". Defaults:
-// Consent.Scope this-referral, Consent.GivenAt now, Consent.RecordedBy the
-// specialist. It returns an Invalid error naming the first bad field; the
-// message never repeats the field's value.
+// a new pseudonym (NewPseudonym) for an empty PeerRef, Consent.Scope
+// this-referral, Consent.GivenAt now, Consent.RecordedBy the specialist.
+// It returns an Invalid error naming the first malformed field, or an
+// Unprocessable one for a value the rules refuse (a peer reference that is
+// not a pseudonym, consent older than ConsentMaxAge or in the future, a
+// substance use referral without written, signed consent and the Part 2
+// notice); the message never repeats the field's value.
 func New(d Draft, specialistID, teamID string, now time.Time) (*Referral, Event, error) {
 	now = Timestamp(now)
-	d.PeerRef = strings.TrimSpace(d.PeerRef)
 	d.Need = strings.TrimSpace(d.Need)
 	d.ServiceKey = strings.TrimSpace(d.ServiceKey)
 	d.LocationID = strings.TrimSpace(d.LocationID)
-	if err := ValidatePeerRef(d.PeerRef); err != nil {
+	ref, err := CheckPeerRef(d.PeerRef, d.PeerRefPattern)
+	if err != nil {
 		return nil, Event{}, err
 	}
+	if ref == "" {
+		ref = NewPseudonym()
+	}
+	d.PeerRef = ref
 	if !categoryRE.MatchString(d.Need) {
 		return nil, Event{}, apperr.Field("need", "need must be a category id such as housing or housing.emergency-shelter")
 	}
@@ -257,14 +405,12 @@ func New(d Draft, specialistID, teamID string, now time.Time) (*Referral, Event,
 		c.GivenAt = now
 	}
 	c.GivenAt = Timestamp(c.GivenAt)
-	if c.GivenAt.After(now.Add(5 * time.Minute)) {
-		return nil, Event{}, apperr.Field("consent.given_at", "consent.given_at cannot be in the future")
-	}
+	c.WithdrawnAt = time.Time{}
 	if c.RecordedBy == "" {
 		c.RecordedBy = specialistID
 	}
-	if RequiresPart2(d.Need, d.ServiceCategories) && !c.Part2Notice {
-		return nil, Event{}, apperr.Field("consent.part2_notice", "consent.part2_notice must be true: substance use referrals require the 42 CFR Part 2 notice to have been given")
+	if err := checkConsent(c, RequiresPart2(d.Need, d.ServiceCategories), now); err != nil {
+		return nil, Event{}, err
 	}
 	var contact *Contact
 	empty := d.Contact == nil || (d.Contact.Phone == "" && d.Contact.Email == "")

@@ -1,7 +1,11 @@
 package referral_test
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"reflect"
 	"regexp"
 	"strings"
@@ -108,42 +112,175 @@ func TestTransitionErrorIsConflictWithAllowed(t *testing.T) {
 	}
 }
 
-func TestValidatePeerRef(t *testing.T) {
+func TestPseudonyms(t *testing.T) {
+	seen := map[string]bool{}
+	form := regexp.MustCompile(`^P-[` + referral.PseudonymAlphabet + `]{5}$`)
+	for range 2000 {
+		p := referral.NewPseudonym()
+		if !form.MatchString(p) || len(p) != referral.PseudonymLen {
+			t.Fatalf("NewPseudonym = %q, want P- and five characters of %s", p, referral.PseudonymAlphabet)
+		}
+		if !referral.IsPseudonym(p) || !referral.IsPseudonym(strings.ToLower(p)) {
+			t.Fatalf("IsPseudonym(%q) = false for an issued pseudonym", p)
+		}
+		seen[p] = true
+	}
+	// 2000 draws from 279,841 codes repeat about 7 times; 25 or more
+	// would take odds below one in a billion.
+	if len(seen) < 1975 {
+		t.Errorf("2000 pseudonyms gave only %d distinct ones", len(seen))
+	}
+	if strings.ContainsAny(referral.PseudonymAlphabet, "01ILOAEUYZSGB") {
+		t.Errorf("alphabet %q has a look-alike or a vowel", referral.PseudonymAlphabet)
+	}
+	// The check character catches every single mistyped character and
+	// every swap of two different neighbours.
+	p := "P-7K3QW"
+	if !referral.IsPseudonym(p) {
+		t.Fatalf("%s is not valid", p)
+	}
+	for i := 2; i < len(p); i++ {
+		for _, c := range referral.PseudonymAlphabet {
+			if byte(c) == p[i] {
+				continue
+			}
+			typo := p[:i] + string(c) + p[i+1:]
+			if referral.IsPseudonym(typo) {
+				t.Errorf("typo %s passes the check", typo)
+			}
+		}
+		if i+1 < len(p) && p[i] != p[i+1] {
+			swap := p[:i] + string(p[i+1]) + string(p[i]) + p[i+2:]
+			if referral.IsPseudonym(swap) {
+				t.Errorf("swap %s passes the check", swap)
+			}
+		}
+	}
+}
+
+func TestCheckPeerRef(t *testing.T) {
+	pattern, err := referral.ParsePeerRefPattern(`C-[0-9]{5}`)
+	if err != nil {
+		t.Fatalf("ParsePeerRefPattern: %v", err)
+	}
 	tests := []struct {
-		ref string
-		ok  bool
+		name    string
+		ref     string
+		pattern *regexp.Regexp
+		want    string // "" with why == "" means empty accepted
+		why     string // a word the refusal must contain
 	}{
-		{"JD-17", true},
-		{"peer_42", true},
-		{"A.B", true},
-		{"K#3", true},
-		{"2025-x", true},
-		{"J", false},
-		{"", false},
-		{"John Smith", false},
-		{"jd@example.org", false},
-		{"JohnSmith-1990-01-02", false},
-		{"01.02.90", false},
-		{"1-2-1990", false},
-		{"JS010290", false},
-		{"2025551234", false},
-		{"José", false},
-		{strings.Repeat("a", 32), true},
-		{strings.Repeat("a", 33), false},
+		{"empty is issued later", "", nil, "", ""},
+		{"issued pseudonym", "P-7K3QW", nil, "P-7K3QW", ""},
+		{"issued, typed lowercase with spaces", " p-7k3qw ", nil, "P-7K3QW", ""},
+		{"issued, with a typo", "P-7K3QX", nil, "", "mistyped"},
+		{"client id with pattern", "C-10293", pattern, "C-10293", ""},
+		{"client id without pattern", "C-10293", nil, "", "record"},
+		{"pseudonym with pattern", "P-7K3QW", pattern, "P-7K3QW", ""},
+		{"free text with pattern", "JD-17", pattern, "", "client id"},
+		{"initials and a number", "JD-17", nil, "", "free text"},
+		{"JohnSmith", "JohnSmith", nil, "", "name"},
+		{"John.Smith", "John.Smith", nil, "", "name"},
+		{"Maria_Garcia_DOB1990", "Maria_Garcia_DOB1990", nil, "", "birth"},
+		{"202.555.0199", "202.555.0199", nil, "", "phone"},
+		{"Jan-02-1990", "Jan-02-1990", nil, "", "date"},
+		{"MRN12345", "MRN12345", nil, "", "record"},
+		{"John Smith", "John Smith", nil, "", "name"},
+		{"jd@example.org", "jd@example.org", nil, "", "email"},
+		{"1990-01-02", "1990-01-02", nil, "", "date"},
+		{"José", "José", nil, "", "name"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.ref, func(t *testing.T) {
-			err := referral.ValidatePeerRef(tc.ref)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ValidatePeerRef = %v, want ok %v", err, tc.ok)
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := referral.CheckPeerRef(tc.ref, tc.pattern)
+			if tc.why == "" {
+				if err != nil || got != tc.want {
+					t.Fatalf("CheckPeerRef = %q, %v; want %q", got, err, tc.want)
+				}
+				return
 			}
-			if err != nil {
-				if e := apperr.As(err); e == nil || e.Field != "peer_ref" || e.Code != apperr.Invalid {
-					t.Errorf("error %v, want invalid peer_ref", err)
+			e := apperr.As(err)
+			if e == nil || e.Code != apperr.Unprocessable || e.Field != "peer_ref" {
+				t.Fatalf("CheckPeerRef = %q, %v; want an unprocessable peer_ref error", got, err)
+			}
+			if !strings.Contains(e.Message, tc.why) || !strings.Contains(e.Message, "P-7K3QW") {
+				t.Errorf("message %q does not say %q and how to get a pseudonym", e.Message, tc.why)
+			}
+			if len(tc.ref) > 3 && strings.Contains(e.Message, strings.TrimSpace(tc.ref)) {
+				t.Errorf("message repeats the value: %q", e.Message)
+			}
+		})
+	}
+}
+
+// TestCheckPeerRefDetails checks what a refusal's details tell a page
+// that explains it in its own language.
+func TestCheckPeerRefDetails(t *testing.T) {
+	pattern := regexp.MustCompile(`^C-[0-9]{5}$`)
+	tests := []struct {
+		name, ref string
+		pattern   *regexp.Regexp
+		problem   string
+		looksLike []string
+	}{
+		{"mistyped", "P-7K3QX", nil, referral.PeerRefMistyped, nil},
+		{"JohnSmith", "JohnSmith", nil, referral.PeerRefPersonal, []string{referral.LooksLikeName}},
+		{"John.Smith", "John.Smith", nil, referral.PeerRefPersonal, []string{referral.LooksLikeName}},
+		{"Maria_Garcia_DOB1990", "Maria_Garcia_DOB1990", nil, referral.PeerRefPersonal, []string{referral.LooksLikeName, referral.LooksLikeBirthYear}},
+		{"202.555.0199", "202.555.0199", nil, referral.PeerRefPersonal, []string{referral.LooksLikePhone}},
+		{"Jan-02-1990", "Jan-02-1990", nil, referral.PeerRefPersonal, []string{referral.LooksLikeDate}},
+		{"MRN12345", "MRN12345", nil, referral.PeerRefPersonal, []string{referral.LooksLikeRecord}},
+		{"jd@example.org", "jd@example.org", nil, referral.PeerRefPersonal, []string{referral.LooksLikeEmail}},
+		{"initials", "JD-17", pattern, referral.PeerRefFreeText, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := referral.CheckPeerRef(tc.ref, tc.pattern)
+			e := apperr.As(err)
+			if e == nil {
+				t.Fatalf("CheckPeerRef(%q) accepted it", tc.ref)
+			}
+			if e.Details["problem"] != tc.problem || e.Details["pattern"] != (tc.pattern != nil) {
+				t.Errorf("details %v, want problem %q", e.Details, tc.problem)
+			}
+			got, _ := e.Details["looks_like"].([]string)
+			if !reflect.DeepEqual(got, tc.looksLike) {
+				t.Errorf("looks_like %q, want %q", got, tc.looksLike)
+			}
+		})
+	}
+}
+
+func TestParsePeerRefPattern(t *testing.T) {
+	tests := []struct {
+		name, expr string
+		ok         bool
+		says       string
+	}{
+		{"client ids", `C-[0-9]{5}`, true, ""},
+		{"case numbers with a prefix", `(?:HOU|FD)-[0-9]{3,6}`, true, ""},
+		{"does not compile", `C-[0-9`, false, "compile"},
+		{"empty", ` `, false, "empty"},
+		{"anything", `.+`, false, "name"},
+		{"letters", `[A-Za-z.]+`, false, "name"},
+		{"digits and dots", `[0-9.]+`, false, "phone"},
+		{"record numbers", `[A-Z]{3}[0-9]{5}`, false, "record"},
+		{"dates", `[A-Za-z]{3}-[0-9]{2}-[0-9]{4}`, false, "date"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			re, err := referral.ParsePeerRefPattern(tc.expr)
+			if tc.ok {
+				if err != nil || re == nil {
+					t.Fatalf("ParsePeerRefPattern = %v", err)
 				}
-				if len(tc.ref) > 3 && strings.Contains(err.Error(), tc.ref) {
-					t.Errorf("error repeats the value: %v", err)
+				if re.MatchString("x" + "C-12345") {
+					t.Error("the pattern is not anchored")
 				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("error %v, want one saying %q", err, tc.says)
 			}
 		})
 	}
@@ -172,7 +309,7 @@ func TestRequiresPart2(t *testing.T) {
 }
 
 func draft() referral.Draft {
-	return referral.Draft{PeerRef: "JD-17", Need: "housing", ServiceKey: "harbor.shelter", LocationID: "main",
+	return referral.Draft{PeerRef: "P-JD27K", Need: "housing", ServiceKey: "harbor.shelter", LocationID: "main",
 		Notes: "secret note", Consent: referral.Consent{Method: referral.ConsentVerbal}}
 }
 
@@ -182,7 +319,7 @@ func TestNew(t *testing.T) {
 		t.Fatalf("New: %v", err)
 	}
 	now := t0.Truncate(time.Microsecond)
-	want := &referral.Referral{ID: r.ID, PeerRef: "JD-17", Need: "housing", ServiceKey: "harbor.shelter", LocationID: "main",
+	want := &referral.Referral{ID: r.ID, PeerRef: "P-JD27K", Need: "housing", ServiceKey: "harbor.shelter", LocationID: "main",
 		SpecialistID: "u-ana", TeamID: "team-1", Notes: "secret note", Status: referral.StatusSent, CreatedAt: now, UpdatedAt: now,
 		Consent: referral.Consent{Method: referral.ConsentVerbal, Scope: referral.ScopeThisReferral, GivenAt: now, RecordedBy: "u-ana"}}
 	if !reflect.DeepEqual(r, want) {
@@ -204,6 +341,7 @@ func TestNewRejects(t *testing.T) {
 		field string
 	}{
 		{"peer ref", func(d *referral.Draft) { d.PeerRef = "Jane Doe 01/02/1990" }, "peer_ref"},
+		{"free-text peer ref", func(d *referral.Draft) { d.PeerRef = "JD-17" }, "peer_ref"},
 		{"need", func(d *referral.Draft) { d.Need = "Housing!" }, "need"},
 		{"service", func(d *referral.Draft) { d.ServiceKey = "shelter" }, "service_id"},
 		{"location", func(d *referral.Draft) { d.LocationID = "Main St" }, "location_id"},
@@ -212,6 +350,21 @@ func TestNewRejects(t *testing.T) {
 		{"bad consent method", func(d *referral.Draft) { d.Consent.Method = "implied" }, "consent.method"},
 		{"bad scope", func(d *referral.Draft) { d.Consent.Scope = "everyone" }, "consent.scope"},
 		{"consent in the future", func(d *referral.Draft) { d.Consent.GivenAt = t0.Add(time.Hour) }, "consent.given_at"},
+		{"consent in 1999", func(d *referral.Draft) { d.Consent.GivenAt = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC) }, "consent.given_at"},
+		{"consent 31 days back", func(d *referral.Draft) { d.Consent.GivenAt = t0.Add(-31 * 24 * time.Hour) }, "consent.given_at"},
+		{"signature with verbal consent", func(d *referral.Draft) { d.Consent.Signature = referral.SignaturePaper }, "consent.signature"},
+		{"unknown signature", func(d *referral.Draft) {
+			d.Consent.Method, d.Consent.Signature = referral.ConsentWritten, "thumbprint"
+		}, "consent.signature"},
+		{"electronic signature without image", func(d *referral.Draft) {
+			d.Consent.Method, d.Consent.Signature = referral.ConsentWritten, referral.SignatureElectronic
+		}, "consent.signature_image"},
+		{"electronic signature not a PNG", func(d *referral.Draft) {
+			d.Consent.Method, d.Consent.Signature, d.Consent.SignatureImage = referral.ConsentWritten, referral.SignatureElectronic, []byte("GIF89a....")
+		}, "consent.signature_image"},
+		{"signature image without electronic signature", func(d *referral.Draft) {
+			d.Consent.Method, d.Consent.Signature, d.Consent.SignatureImage = referral.ConsentWritten, referral.SignaturePaper, signaturePNG(t)
+		}, "consent.signature_image"},
 		{"contact without consent", func(d *referral.Draft) { d.Contact = &referral.Contact{Phone: "202-555-0100"} }, "contact"},
 		{"consent without contact", func(d *referral.Draft) { d.Consent.Contact = true }, "contact"},
 		{"bad phone", func(d *referral.Draft) {
@@ -222,8 +375,25 @@ func TestNewRejects(t *testing.T) {
 			d.Consent.Contact = true
 			d.Contact = &referral.Contact{Email: "Jane <jd@example.org>"}
 		}, "contact.email"},
-		{"part 2 need", func(d *referral.Draft) { d.Need = "substance-use.detox" }, "consent.part2_notice"},
-		{"part 2 service", func(d *referral.Draft) { d.ServiceCategories = []string{"substance-use.outpatient"} }, "consent.part2_notice"},
+		{"part 2 need, verbal", func(d *referral.Draft) { d.Need = "substance-use.detox" }, "consent.method"},
+		{"part 2 service, verbal", func(d *referral.Draft) { d.ServiceCategories = []string{"substance-use.outpatient"} }, "consent.method"},
+		{"part 2, verbal with notice", func(d *referral.Draft) {
+			d.Need, d.Consent.Part2Notice = "substance-use", true
+		}, "consent.method"},
+		{"part 2, written but unsigned", func(d *referral.Draft) {
+			d.Need, d.Consent.Method, d.Consent.Part2Notice = "substance-use", referral.ConsentWritten, true
+		}, "consent.signature"},
+		{"part 2, signed but no notice", func(d *referral.Draft) {
+			d.Need, d.Consent.Method, d.Consent.Signature = "substance-use", referral.ConsentWritten, referral.SignaturePaper
+		}, "consent.part2_notice"},
+		{"part 2, consent from 1999", func(d *referral.Draft) {
+			d.Need, d.Consent = "substance-use", referral.Consent{Method: referral.ConsentWritten, Signature: referral.SignaturePaper, Part2Notice: true,
+				GivenAt: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)}
+		}, "consent.given_at"},
+		{"part 2, consent tomorrow", func(d *referral.Draft) {
+			d.Need, d.Consent = "substance-use", referral.Consent{Method: referral.ConsentWritten, Signature: referral.SignaturePaper, Part2Notice: true,
+				GivenAt: t0.Add(24 * time.Hour)}
+		}, "consent.given_at"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,8 +401,8 @@ func TestNewRejects(t *testing.T) {
 			tc.edit(&d)
 			_, _, err := referral.New(d, "u-ana", "", t0)
 			e := apperr.As(err)
-			if e == nil || e.Code != apperr.Invalid || e.Field != tc.field {
-				t.Fatalf("error %v, want invalid %s", err, tc.field)
+			if e == nil || (e.Code != apperr.Invalid && e.Code != apperr.Unprocessable) || e.Field != tc.field {
+				t.Fatalf("error %v, want invalid or unprocessable %s", err, tc.field)
 			}
 			for _, v := range []string{d.PeerRef, d.Notes, "202-555-0100", "jd@example.org", "call me"} {
 				if len(v) > 3 && strings.Contains(err.Error(), v) && tc.field != "need" {
@@ -243,6 +413,27 @@ func TestNewRejects(t *testing.T) {
 	}
 	if _, _, err := referral.New(draft(), "", "", t0); err == nil {
 		t.Error("New without a specialist succeeded")
+	}
+}
+
+func TestGivenAtProblem(t *testing.T) {
+	base := referral.Draft{Need: "food", ServiceKey: "harbor.pantry", Consent: referral.Consent{Method: referral.ConsentVerbal}}
+	for _, tc := range []struct {
+		name  string
+		given time.Time
+		want  string
+	}{
+		{"tomorrow", t0.Add(24 * time.Hour), referral.GivenInFuture},
+		{"31 days back", t0.Add(-31 * 24 * time.Hour), referral.GivenTooLongAgo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			d.Consent.GivenAt = tc.given
+			_, _, err := referral.New(d, "u-ana", "", t0)
+			if e := apperr.As(err); e == nil || e.Field != "consent.given_at" || e.Details["problem"] != tc.want {
+				t.Errorf("New = %v, want consent.given_at with problem %q", err, tc.want)
+			}
+		})
 	}
 }
 
@@ -260,10 +451,21 @@ func TestNewAccepts(t *testing.T) {
 			return r.Contact != nil && r.Contact.Phone == "+1 (202) 555-0100" && r.Contact.Email == "jd@example.org"
 		}},
 		{"empty contact without consent", func(d *referral.Draft) { d.Contact = &referral.Contact{} }, func(r *referral.Referral) bool { return r.Contact == nil }},
-		{"part 2 with notice", func(d *referral.Draft) {
+		{"part 2, paper on file, with notice", func(d *referral.Draft) {
 			d.Need = "substance-use"
-			d.Consent.Part2Notice = true
-		}, func(r *referral.Referral) bool { return r.Consent.Part2Notice }},
+			d.Consent = referral.Consent{Method: referral.ConsentWritten, Signature: referral.SignaturePaper, Part2Notice: true, GivenAt: t0.Add(-29 * 24 * time.Hour)}
+		}, func(r *referral.Referral) bool {
+			return r.Consent.Part2Notice && r.Consent.Signature == referral.SignaturePaper
+		}},
+		{"part 2, signed on the device", func(d *referral.Draft) {
+			d.ServiceCategories = []string{"substance-use.outpatient"}
+			d.Consent = referral.Consent{Method: referral.ConsentWritten, Signature: referral.SignatureElectronic, SignatureImage: signaturePNG(t), Part2Notice: true}
+		}, func(r *referral.Referral) bool {
+			return r.Consent.Signature == referral.SignatureElectronic && len(r.Consent.SignatureImage) > 0
+		}},
+		{"no peer ref: a pseudonym is issued", func(d *referral.Draft) { d.PeerRef = "" }, func(r *referral.Referral) bool {
+			return referral.IsPseudonym(r.PeerRef)
+		}},
 		{"written, shared, earlier, by another", func(d *referral.Draft) {
 			d.Consent = referral.Consent{Method: referral.ConsentWritten, Scope: referral.ScopeShareWithService, GivenAt: given, RecordedBy: "u-dee"}
 		}, func(r *referral.Referral) bool {
@@ -272,8 +474,8 @@ func TestNewAccepts(t *testing.T) {
 		{"follow-up is a date", func(d *referral.Draft) {
 			d.FollowUp = time.Date(2025, 3, 21, 23, 30, 0, 0, time.FixedZone("EST", -5*3600))
 		}, func(r *referral.Referral) bool { return r.FollowUp.Equal(time.Date(2025, 3, 21, 0, 0, 0, 0, time.UTC)) }},
-		{"spaces trimmed", func(d *referral.Draft) { d.PeerRef, d.Need = " JD-17 ", " housing " }, func(r *referral.Referral) bool {
-			return r.PeerRef == "JD-17" && r.Need == "housing"
+		{"spaces trimmed", func(d *referral.Draft) { d.PeerRef, d.Need = " p-jd27k ", " housing " }, func(r *referral.Referral) bool {
+			return r.PeerRef == "P-JD27K" && r.Need == "housing"
 		}},
 	}
 	for _, tc := range tests {
@@ -289,6 +491,24 @@ func TestNewAccepts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signaturePNG returns a small PNG image: a line drawn on white, as a
+// signature pad would capture it.
+func signaturePNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 300, 100))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for x := 20; x < 280; x++ {
+		img.SetGray(x, 50+(x%20)-10, color.Gray{})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func TestNewEvent(t *testing.T) {
@@ -363,6 +583,13 @@ func TestApply(t *testing.T) {
 	got.Contact.Phone = "2"
 	if r.Status != referral.StatusAccepted || r.Contact.Phone != "1" {
 		t.Error("Apply changed its input")
+	}
+	if !got.AnsweredAt.IsZero() || got.Unread() {
+		t.Errorf("a move by the system is an answer: %v", got.AnsweredAt)
+	}
+	ev.Actor = referral.AgencyActor("L1")
+	if got := referral.Apply(r, ev); !got.AnsweredAt.Equal(t0) || !got.Unread() {
+		t.Errorf("the agency's move: answered at %v, unread %v", got.AnsweredAt, got.Unread())
 	}
 }
 

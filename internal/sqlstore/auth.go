@@ -10,11 +10,11 @@ import (
 	"trellis/internal/auth"
 )
 
-const userColumns = `id, email, role, team_id, password_hash, created_at`
+const userColumns = `id, email, role, team_id, password_hash, created_at, disabled_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 	var u auth.User
-	if err := row.Scan(&u.ID, &u.Email, &u.Role, &u.TeamID, &u.PasswordHash, tm(&u.CreatedAt)); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Role, &u.TeamID, &u.PasswordHash, tm(&u.CreatedAt), tm(&u.DisabledAt)); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -22,8 +22,8 @@ func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 
 // CreateUser implements auth.Store.
 func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		u.ID, u.Email, string(u.Role), u.TeamID, u.PasswordHash, u.CreatedAt)
+	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.ID, u.Email, string(u.Role), u.TeamID, u.PasswordHash, u.CreatedAt, nullTime(u.DisabledAt))
 	if err != nil && s.d.IsUnique(err) {
 		return auth.ErrEmailTaken
 	}
@@ -101,11 +101,29 @@ func (s *Store) SetUserRole(ctx context.Context, userID string, role auth.Role) 
 	return s.setUser(ctx, userID, "role", string(role))
 }
 
-const tokenColumns = `id, user_id, name, hash, created_at, last_used_at, revoked_at`
+// SetUserDisabled implements auth.Store.
+func (s *Store) SetUserDisabled(ctx context.Context, userID string, at time.Time) error {
+	var n int64
+	var err error
+	if at.IsZero() {
+		n, err = s.db.Exec(ctx, `UPDATE users SET disabled_at = NULL WHERE id = $1`, userID)
+	} else {
+		n, err = s.db.Exec(ctx, `UPDATE users SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2`, at, userID)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: update user %s: %w", s.d.Name, userID, err)
+	}
+	if n == 0 {
+		return auth.ErrNotFound
+	}
+	return nil
+}
+
+const tokenColumns = `id, user_id, name, hash, created_at, last_used_at, revoked_at, expires_at`
 
 func scanToken(row interface{ Scan(...any) error }) (*auth.Token, error) {
 	var t auth.Token
-	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, tm(&t.CreatedAt), tm(&t.LastUsedAt), tm(&t.RevokedAt)); err != nil {
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, tm(&t.CreatedAt), tm(&t.LastUsedAt), tm(&t.RevokedAt), tm(&t.ExpiresAt)); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -113,8 +131,8 @@ func scanToken(row interface{ Scan(...any) error }) (*auth.Token, error) {
 
 // CreateToken implements auth.Store.
 func (s *Store) CreateToken(ctx context.Context, t *auth.Token) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.UserID, t.Name, t.Hash, t.CreatedAt, nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
+	_, err := s.db.Exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.ID, t.UserID, t.Name, t.Hash, t.CreatedAt, nullTime(t.LastUsedAt), nullTime(t.RevokedAt), t.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("%s: create token %s: %w", s.d.Name, t.ID, err)
 	}
@@ -174,6 +192,15 @@ func (s *Store) RevokeToken(ctx context.Context, userID, id string, at time.Time
 	return nil
 }
 
+// RevokeUserTokens implements auth.Store.
+func (s *Store) RevokeUserTokens(ctx context.Context, userID string, at time.Time) (int, error) {
+	n, err := s.db.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, at, userID)
+	if err != nil {
+		return 0, fmt.Errorf("%s: revoke tokens of %s: %w", s.d.Name, userID, err)
+	}
+	return int(n), nil
+}
+
 // CreateSession implements auth.Store.
 func (s *Store) CreateSession(ctx context.Context, se *auth.Session) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sessions (hash, user_id, created_at, last_seen_at, expires_at, csrf_secret) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -215,11 +242,12 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
 }
 
 // DeleteUserSessions implements auth.Store.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("%s: delete sessions of %s: %w", s.d.Name, userID, err)
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("%s: delete sessions of %s: %w", s.d.Name, userID, err)
 	}
-	return nil
+	return int(n), nil
 }
 
 // DeleteExpiredSessions implements auth.Store.

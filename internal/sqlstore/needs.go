@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"trellis/internal/needs"
 )
@@ -69,5 +70,27 @@ func (s *Store) NeedsReport(ctx context.Context, q needs.ReportQuery) ([]needs.R
 		return nil, fmt.Errorf("%s: needs report: %w", s.d.Name, err)
 	}
 	needs.SortReport(out)
+	return out, nil
+}
+
+// NeedCounts implements needs.Store.
+func (s *Store) NeedCounts(ctx context.Context, from, to time.Time) ([]needs.Count, error) {
+	rows, err := s.db.Query(ctx, `SELECT day, category, area, channel, found, n FROM need_counts WHERE day >= $1 AND day <= $2`,
+		needs.Date(from), needs.Date(to))
+	if err != nil {
+		return nil, fmt.Errorf("%s: need counts: %w", s.d.Name, err)
+	}
+	defer rows.Close()
+	out := []needs.Count{}
+	for rows.Next() {
+		var c needs.Count
+		if err := rows.Scan(tm(&c.Day), &c.Category, &c.Area, &c.Channel, &c.Found, &c.N); err != nil {
+			return nil, fmt.Errorf("%s: need counts: %w", s.d.Name, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: need counts: %w", s.d.Name, err)
+	}
 	return out, nil
 }

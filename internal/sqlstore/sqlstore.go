@@ -58,6 +58,10 @@ type Dialect struct {
 	Name string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(err error) bool
+	// LockRows ends a subquery that picks rows to claim: " FOR UPDATE
+	// SKIP LOCKED" on PostgreSQL, so that concurrent claimers skip each
+	// other's rows; empty on SQLite, whose write lock serializes them.
+	LockRows string
 }
 
 // Store implements referral.Store and auth.Store over a DB.
