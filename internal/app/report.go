@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,15 +15,21 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/listings"
 	"trellis/internal/needs"
+	"trellis/internal/referral"
+	"trellis/internal/report"
 )
 
 // runReport dispatches `trellis report <name>`.
 func runReport(ctx context.Context, args []string, io IO) error {
+	const usage = "usage: trellis report unmet-needs|referrals [flags]\n\nreports (whole weeks that have ended; counts under 5 shown as \"fewer than 5\"):\n" +
+		"  unmet-needs   searches that found nothing, by category, area or week\n" +
+		"  referrals     referral outcomes by week and status, closed-loop share, time to the agency's answer, by agency and need"
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(io.Stderr, "usage: trellis report unmet-needs [flags]\n\nreports:\n  unmet-needs   searches that found nothing, by category and area, for a date range")
+		fmt.Fprintln(io.Stderr, usage)
 		if len(args) == 0 {
 			return usageError{"report needs a name"}
 		}
@@ -32,20 +38,52 @@ func runReport(ctx context.Context, args []string, io IO) error {
 	switch args[0] {
 	case "unmet-needs":
 		return runUnmetNeeds(ctx, args[1:], io)
+	case "referrals":
+		return runReferralReport(ctx, args[1:], io)
 	default:
-		return usageError{fmt.Sprintf("unknown report %q: want unmet-needs", args[0])}
+		return usageError{fmt.Sprintf("unknown report %q: want unmet-needs or referrals", args[0])}
 	}
+}
+
+// reportWeeks reads --from and --to into the whole weeks they cover, cut
+// at the last week that ended before today in the directory's time zone.
+// It returns a usage error naming the flag.
+func reportWeeks(from, to string, cat *directory.Catalog) (report.Range, error) {
+	var f, t time.Time
+	for _, d := range []struct {
+		name, v string
+		dst     *time.Time
+	}{{"--from", from, &f}, {"--to", to, &t}} {
+		if d.v == "" {
+			continue
+		}
+		day, err := needs.ParseDay(d.v)
+		if err != nil {
+			return report.Range{}, usageError{fmt.Sprintf("%s: %v", d.name, err)}
+		}
+		*d.dst = day
+	}
+	var loc *time.Location
+	if cat != nil {
+		loc = cat.Info.TimeZone
+	}
+	r, err := report.Weeks(f, t, report.Day(time.Now(), loc), report.DefaultWeeks)
+	var re *report.RangeError
+	if errors.As(err, &re) {
+		return report.Range{}, usageError{"--" + re.Field + " " + re.Msg}
+	}
+	return r, err
 }
 
 // runUnmetNeeds prints the unmet-needs report from the database the
 // server counts into.
 func runUnmetNeeds(ctx context.Context, args []string, io IO) error {
-	flags := newFlagSet("report", io.Stderr, "report unmet-needs [--from DATE] [--to DATE] [--by category|area|category,area] [--channel public|specialist|api] [--format text|json|csv] [--state-dir DIR | --database-url URL]")
+	flags := newFlagSet("report", io.Stderr, "report unmet-needs [--from DATE] [--to DATE] [--by category|area|category,area|week] [--channel public|specialist|api] [--format text|json|csv] [--state-dir DIR | --database-url URL]")
 	var sc StoreConfig
 	sc.storeFlags(flags)
-	from := flags.String("from", "", "first day counted, YYYY-MM-DD (default: 29 days before --to)")
-	to := flags.String("to", "", "last day counted, YYYY-MM-DD (default: today, local time)")
-	by := flags.String("by", needs.ByCategory, "grouping: category, area or category,area")
+	from := flags.String("from", "", "a day in the first week counted, YYYY-MM-DD (default: 12 weeks before --to)")
+	to := flags.String("to", "", "a day in the last week counted, YYYY-MM-DD (default: the last week that has ended)")
+	by := flags.String("by", needs.ByCategory, "grouping: category, area, category,area or week")
 	channel := flags.String("channel", "", "only searches from public (anonymous), specialist or api (other signed-in clients)")
 	format := flags.String("format", formatText, "output: text (a table), json or csv")
 	data := flags.String("data", defaultDataDir, "data directory whose taxonomy and gazetteer name the categories and counties")
@@ -58,39 +96,23 @@ func runUnmetNeeds(ctx context.Context, args []string, io IO) error {
 	if !slices.Contains([]string{formatText, formatJSON, "csv"}, *format) {
 		return usageError{fmt.Sprintf("--format %q: want text, json or csv", *format)}
 	}
-	q := needs.ReportQuery{By: *by, Channel: needs.Channel(*channel), To: needs.Date(time.Now())}
-	for _, d := range []struct {
-		name, v string
-		dst     *time.Time
-	}{{"--from", *from, &q.From}, {"--to", *to, &q.To}} {
-		if d.v == "" {
-			continue
-		}
-		t, err := needs.ParseDay(d.v)
-		if err != nil {
-			return usageError{fmt.Sprintf("%s: %v", d.name, err)}
-		}
-		*d.dst = t
+	if !slices.Contains(needs.AllGroupings, *by) {
+		return usageError{fmt.Sprintf("--by %q: want category, area, category,area or week", *by)}
 	}
-	if q.From.IsZero() {
-		q.From = q.To.AddDate(0, 0, -29)
+	if *channel != "" && !slices.Contains(needs.Channels, needs.Channel(*channel)) {
+		return usageError{fmt.Sprintf("--channel %q: want public, specialist or api", *channel)}
 	}
-	if !slices.Contains(needs.Groupings, q.By) {
-		return usageError{fmt.Sprintf("--by %q: want category, area or category,area", q.By)}
+	cat, labels := reportData(*data)
+	r, err := reportWeeks(*from, *to, cat)
+	if err != nil {
+		return err
 	}
-	if q.Channel != "" && !slices.Contains(needs.Channels, q.Channel) {
-		return usageError{fmt.Sprintf("--channel %q: want public, specialist or api", q.Channel)}
-	}
-	if q.To.Before(q.From) {
-		return usageError{fmt.Sprintf("--to %s is before --from %s", q.To.Format(time.DateOnly), q.From.Format(time.DateOnly))}
-	}
-	labels := reportLabels(*data)
 	db, err := openStore(ctx, sc)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rep, err := needs.BuildReport(ctx, db, q, labels)
+	rep, err := needs.BuildReport(ctx, db, needs.ReportQuery{From: r.From, To: r.To, By: *by, Channel: needs.Channel(*channel)}, labels)
 	if err != nil {
 		return err
 	}
@@ -100,9 +122,77 @@ func runUnmetNeeds(ctx context.Context, args []string, io IO) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	case "csv":
-		return writeNeedsCSV(io.Stdout, rep)
+		return rep.WriteCSV(io.Stdout)
 	}
 	return writeNeedsText(io.Stdout, rep)
+}
+
+// runReferralReport prints the referral outcome report, every team's.
+func runReferralReport(ctx context.Context, args []string, io IO) error {
+	flags := newFlagSet("report", io.Stderr, "report referrals [--from DATE] [--to DATE] [--team TEAM] [--format text|json|csv] [--table weeks|agencies|needs] [--state-dir DIR | --database-url URL]")
+	var sc StoreConfig
+	sc.storeFlags(flags)
+	from := flags.String("from", "", "a day in the first week counted, YYYY-MM-DD (default: 12 weeks before --to)")
+	to := flags.String("to", "", "a day in the last week counted, YYYY-MM-DD (default: the last week that has ended)")
+	team := flags.String("team", "", "only this team's referrals")
+	format := flags.String("format", formatText, "output: text (the tables), json or csv (one table)")
+	table := flags.String("table", report.TableWeeks, "with --format csv, the table: weeks, agencies or needs")
+	data := flags.String("data", defaultDataDir, "data directory whose listings and taxonomy name the agencies and needs")
+	if err := parse(flags, args, io); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", flags.Arg(0))}
+	}
+	if !slices.Contains([]string{formatText, formatJSON, "csv"}, *format) {
+		return usageError{fmt.Sprintf("--format %q: want text, json or csv", *format)}
+	}
+	if !slices.Contains(report.Tables, *table) {
+		return usageError{fmt.Sprintf("--table %q: want weeks, agencies or needs", *table)}
+	}
+	cat, _ := reportData(*data)
+	r, err := reportWeeks(*from, *to, cat)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var loc *time.Location
+	if cat != nil {
+		loc = cat.Info.TimeZone
+	}
+	outs, err := db.Outcomes(ctx, referral.OutcomeFilter{Since: r.Start(loc), Until: r.End(loc), Team: *team})
+	if err != nil {
+		return err
+	}
+	rep := report.BuildReferrals(outs, r, loc, report.ScopeAll, report.CatalogLabels(cat, "en"))
+	switch *format {
+	case formatJSON:
+		enc := json.NewEncoder(io.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "csv":
+		return rep.WriteCSV(io.Stdout, *table)
+	}
+	return writeReferralsText(io.Stdout, rep)
+}
+
+// reportData loads the data directory dir (or the embedded copy for the
+// default) for a report's names and time zone; without it the report
+// shows ids and counts weeks in UTC.
+func reportData(dir string) (*directory.Catalog, needs.Labels) {
+	src, err := openData(dir)
+	if err != nil {
+		return nil, needs.Labels{}
+	}
+	cat, gaz, errs, err := loadCatalog(src, time.Now(), nil)
+	if err != nil || len(errs) > 0 {
+		return nil, reportLabels(dir)
+	}
+	return cat, needs.CatalogLabels(cat, gaz, "en")
 }
 
 // reportLabels names categories and counties from the data directory dir
@@ -140,9 +230,14 @@ func reportLabels(dir string) needs.Labels {
 
 // needsColumns are the report's columns for its grouping.
 func needsColumns(rep needs.Report) (head []string, row func(needs.Line) []string) {
-	pct := func(f float64) string { return strconv.FormatFloat(100*f, 'f', 0, 64) + "%" }
+	pct := func(f *float64) string {
+		if f == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(100**f, 'f', 0, 64) + "%"
+	}
 	nums := func(l needs.Line) []string {
-		return []string{strconv.FormatInt(l.Searches, 10), strconv.FormatInt(l.Found, 10), strconv.FormatInt(l.Unmet, 10), pct(l.UnmetShare)}
+		return []string{l.Searches.String(), l.Found.String(), l.Unmet.String(), pct(l.UnmetShare)}
 	}
 	switch rep.By {
 	case needs.ByArea:
@@ -152,6 +247,10 @@ func needsColumns(rep needs.Report) (head []string, row func(needs.Line) []strin
 	case needs.ByCategoryArea:
 		return []string{"CATEGORY", "AREA", "SEARCHES", "FOUND", "UNMET", "UNMET %"}, func(l needs.Line) []string {
 			return append([]string{l.CategoryLabel, l.AreaLabel}, nums(l)...)
+		}
+	case needs.ByWeek:
+		return []string{"WEEK OF", "SEARCHES", "FOUND", "UNMET", "UNMET %"}, func(l needs.Line) []string {
+			return append([]string{l.Week}, nums(l)...)
 		}
 	}
 	return []string{"CATEGORY", "SEARCHES", "FOUND", "UNMET", "UNMET %"}, func(l needs.Line) []string {
@@ -165,8 +264,8 @@ func writeNeedsText(w io.Writer, rep needs.Report) error {
 		channel = rep.Channel + " searches"
 	}
 	fmt.Fprintf(w, "Unmet needs %s to %s by %s (%s)\n\n", rep.From, rep.To, rep.By, channel)
-	if len(rep.Rows) == 0 {
-		_, err := fmt.Fprintln(w, "No searches were counted in these days.")
+	if rep.Total.Searches.N == 0 && rep.Total.Searches.Shown() {
+		_, err := fmt.Fprintln(w, "No searches were counted in these weeks.")
 		return err
 	}
 	head, row := needsColumns(rep)
@@ -181,16 +280,59 @@ func writeNeedsText(w io.Writer, rep needs.Report) error {
 		total[i] = ""
 	}
 	fmt.Fprintln(tw, strings.Join(total, "\t"))
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nCounts under %d show as %q; %q marks counts hidden so that a total cannot give one back.\n", report.Threshold, report.FewerThan, report.WithheldText)
+	return err
 }
 
-func writeNeedsCSV(w io.Writer, rep needs.Report) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"from", "to", "category", "category_label", "area", "area_label", "searches", "found", "unmet", "unmet_share"})
-	for _, l := range rep.Rows {
-		cw.Write([]string{rep.From, rep.To, l.Category, l.CategoryLabel, l.Area, l.AreaLabel, strconv.FormatInt(l.Searches, 10),
-			strconv.FormatInt(l.Found, 10), strconv.FormatInt(l.Unmet, 10), strconv.FormatFloat(l.UnmetShare, 'f', 4, 64)})
+// writeReferralsText writes the referral report's tables.
+func writeReferralsText(w io.Writer, rep report.Referrals) error {
+	fmt.Fprintf(w, "Referrals %s to %s (%d %s, %s)\n\n", rep.From, rep.To, rep.Weeks, plural(rep.Weeks, "week", "weeks"), rep.Scope)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := []string{"WEEK OF"}
+	for _, st := range rep.Statuses {
+		head = append(head, strings.ToUpper(strings.ReplaceAll(string(st), "_", " ")))
 	}
-	cw.Flush()
-	return cw.Error()
+	fmt.Fprintln(tw, strings.Join(append(head, "TOTAL"), "\t"))
+	line := func(first string, cs []report.Cell, total report.Cell) {
+		parts := []string{first}
+		for _, c := range cs {
+			parts = append(parts, c.String())
+		}
+		fmt.Fprintln(tw, strings.Join(append(parts, total.String()), "\t"))
+	}
+	for _, wk := range rep.ByWeek {
+		line(wk.Week, wk.Counts, wk.Total)
+	}
+	line("total", rep.StatusTotals, rep.Total)
+	fmt.Fprintln(tw)
+	hours := func(f *float64) string {
+		if f == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(*f, 'f', 1, 64) + " h"
+	}
+	share := func(f *float64) string {
+		if f == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(100**f, 'f', 0, 64) + "%"
+	}
+	for _, t := range []struct {
+		name string
+		gs   []report.Group
+	}{{"AGENCY", rep.ByAgency}, {"NEED", rep.ByNeed}} {
+		fmt.Fprintln(tw, t.name+"\tREFERRALS\tCLOSED\tNOT CLOSED\tCANCELLED\tCLOSED LOOP\tMEDIAN TO ANSWER\tP90 TO ANSWER")
+		for _, g := range t.gs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clip(g.Label, 40), g.Referrals, g.Closed, g.NotClosed, g.Cancelled, share(g.Share), hours(g.MedianHours), hours(g.P90Hours))
+		}
+		fmt.Fprintf(tw, "total\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n\n", rep.Total, rep.Loop.Closed, rep.Loop.NotClosed, rep.Loop.Cancelled, share(rep.Loop.Share), hours(rep.Answer.MedianHours), hours(rep.Answer.P90Hours))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "Counts under %d show as %q; %q marks counts hidden so that a total cannot give one back; times need %d answers.\n", report.Threshold, report.FewerThan, report.WithheldText, report.Threshold)
+	return err
 }
