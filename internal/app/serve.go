@@ -7,15 +7,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
 	"trellis/internal/auth"
-	"trellis/internal/httpapi"
+	"trellis/internal/buildinfo"
+	"trellis/internal/httpserver"
 	"trellis/internal/needs"
+	"trellis/internal/notify"
 	"trellis/internal/referral"
 	"trellis/internal/snapshot"
 )
@@ -54,6 +58,23 @@ type ServeConfig struct {
 	LinkTTL time.Duration
 	// SessionMaxAge and SessionIdle bound web sessions.
 	SessionMaxAge, SessionIdle time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (the
+	// client's address) and X-Forwarded-Proto are believed; without them
+	// the client address is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// SearchRate limits searches and matches per client address, a
+	// second on average; 0 turns the limit off.
+	SearchRate float64
+	// Mail configures email to receiving agencies; off without SMTP.
+	Mail MailConfig
+	// PeerRefPattern, when set, is the pattern of the deployment's own
+	// client ids, accepted as peer references beside issued pseudonyms;
+	// ParseFlags compiles it into peerRefs.
+	PeerRefPattern string
+	peerRefs       *regexp.Regexp
+	// DebugAddr, when set, is a loopback host:port serving Go's profiler
+	// (net/http/pprof) for operators measuring the server under load.
+	DebugAddr string
 }
 
 // Main is the server process: parse flags, open (load data, listen), run
@@ -66,12 +87,21 @@ type Main struct {
 	data    dataSource
 	store   *snapshot.Store
 	watcher *snapshot.Watcher
-	api     *httpapi.Server
+	handler *httpserver.Server
 	ln      net.Listener
 	srv     *http.Server
-	db      Store
+	// debugLn and debugSrv serve the profiler on Config.DebugAddr.
+	debugLn  net.Listener
+	debugSrv *http.Server
+	db       Store
 	// needs counts searches for the unmet-needs report into db.
 	needs *needs.Async
+	// mailer sends the outbox's emails when Config.Mail has an SMTP
+	// server.
+	mailer *notify.Worker
+	// referrals counts referrals created and their status changes, by
+	// the handlers and by expiry, for /metrics.
+	referrals *httpserver.ReferralMetrics
 }
 
 // NewMain returns a Main with default configuration writing to io.
@@ -82,8 +112,14 @@ func NewMain(io IO) *Main {
 		Store:          StoreConfig{StateDir: defaultStateDir},
 		ReferralExpiry: 30 * 24 * time.Hour, MaintenanceEvery: time.Hour,
 		LinkTTL: referral.DefaultLinkTTL, SessionMaxAge: 12 * time.Hour, SessionIdle: 30 * time.Minute,
+		SearchRate: defaultSearchRate,
 	}}
 }
+
+// defaultSearchRate is --search-rate's default: 5 searches a second per
+// client address after a burst of 50, far above what people at a kiosk
+// or a desk do.
+const defaultSearchRate = 5
 
 // ParseFlags reads the configuration from args and the environment. It
 // returns an error for a bad flag or value.
@@ -104,10 +140,25 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.Var(durationValue{&c.LinkTTL}, "agency-link-ttl", "how long an agency link works")
 	fs.Var(durationValue{&c.SessionMaxAge}, "session-max-age", "how long a web session lasts from sign-in")
 	fs.Var(durationValue{&c.SessionIdle}, "session-idle", "how long a web session survives without a request")
+	fs.Var(proxiesValue{&c.TrustedProxies}, "trusted-proxies", "reverse proxies (CIDR ranges or addresses, comma separated, e.g. 127.0.0.1/32) whose X-Forwarded-For names the client; without them the client is the connection's peer and the header is ignored")
+	fs.Float64Var(&c.SearchRate, "search-rate", c.SearchRate, "searches and matches a client address may make a second, on average after a burst of ten times as many (0 turns the limit off)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "loopback host:port serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty")
+	fs.StringVar(&c.PeerRefPattern, "peer-ref-pattern", c.PeerRefPattern, "a regular expression (RE2, matched whole) for this organization's own client ids, accepted as peer references beside the pseudonyms Trellis issues, e.g. C-[0-9]{5}; refused at start if it would accept a name, date, phone or record number")
+	c.Mail.flags(fs)
 	if err := parse(fs, args, m.IO); err != nil {
 		return err
 	}
 	if err := c.checkReferrals(); err != nil {
+		return err
+	}
+	if c.PeerRefPattern != "" {
+		re, err := referral.ParsePeerRefPattern(c.PeerRefPattern)
+		if err != nil {
+			return usageError{"--peer-ref-pattern: " + err.Error()}
+		}
+		c.peerRefs = re
+	}
+	if err := c.Mail.check(c.BaseURL); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -116,8 +167,16 @@ func (m *Main) ParseFlags(args []string) error {
 	if err := c.Web.check(); err != nil {
 		return err
 	}
+	if c.SearchRate < 0 {
+		return usageError{fmt.Sprintf("--search-rate %v: want 0 (no limit) or more", c.SearchRate)}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return usageError{fmt.Sprintf("--addr %q is not host:port", c.Addr)}
+	}
+	if c.DebugAddr != "" {
+		if err := checkLoopback(c.DebugAddr); err != nil {
+			return usageError{"--debug-addr: " + err.Error()}
+		}
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return usageError{err.Error()}
@@ -153,6 +212,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.data = src
 	m.store = snapshot.NewStore(src.FS, time.Now)
+	m.store.Progress = loadProgress(m.log)
 	snap, err := m.store.Reload(ctx)
 	if errors.Is(err, snapshot.ErrDataInvalid) {
 		for _, e := range m.store.Status().Errors {
@@ -188,12 +248,29 @@ func (m *Main) Open(ctx context.Context) error {
 
 	m.needs = needs.NewAsync(db, needs.AsyncOptions{Logger: m.log})
 
-	m.api = httpapi.New(httpapi.Options{Logger: m.log, Snapshots: m.store, Version: Version, Reload: reload,
-		Accounts: db, Referrals: db, BaseURL: m.Config.BaseURL, LinkTTL: m.Config.LinkTTL,
-		Sessions:     auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle},
-		NeedRecorder: m.needs, NeedStore: db})
-	if err := m.openWeb(m.Config.BaseURL); err != nil {
+	searchRate := m.Config.SearchRate
+	if searchRate == 0 {
+		searchRate = -1 // no limit
+	}
+	notifyOpt, err := m.openMail(db)
+	if err != nil {
 		return err
+	}
+	m.referrals = httpserver.NewReferralMetrics()
+	m.handler, err = NewHandler(HTTP{Logger: m.log, ReferralMetrics: m.referrals, Snapshots: m.store, Build: buildinfo.Read(), Reload: reload,
+		DB: db, NeedRecorder: m.needs, BaseURL: m.Config.BaseURL, TrustedProxies: m.Config.TrustedProxies,
+		LinkTTL:    m.Config.LinkTTL,
+		Sessions:   auth.SessionConfig{MaxAge: m.Config.SessionMaxAge, Idle: m.Config.SessionIdle},
+		SearchRate: searchRate, Web: m.Config.Web, PeerRefPattern: m.Config.peerRefs, Notify: notifyOpt,
+		Organization: m.Config.Mail.Organization})
+	if err != nil {
+		return err
+	}
+	if m.Config.Web.Kiosk {
+		m.log.Info("kiosk mode", "idle", m.Config.Web.KioskIdle, "near", m.Config.Web.KioskNear != "")
+	}
+	if len(m.Config.TrustedProxies) > 0 {
+		m.log.Info("believing X-Forwarded-For from trusted proxies", "proxies", proxiesValue{&m.Config.TrustedProxies}.String())
 	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
@@ -201,8 +278,14 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln
+	if m.Config.DebugAddr != "" {
+		if m.debugLn, err = net.Listen("tcp", m.Config.DebugAddr); err != nil {
+			return fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)
+		}
+		m.debugSrv = &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	}
 	m.srv = &http.Server{
-		Handler:           m.api,
+		Handler:           m.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -241,10 +324,20 @@ func (m *Main) Run(ctx context.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
+	if m.debugSrv != nil {
+		go func() { _ = m.debugSrv.Serve(m.debugLn) }()
+		m.log.Info("profiler listening", "url", "http://"+m.debugLn.Addr().String()+"/debug/pprof/")
+	}
 	mctx, stopMaintenance := context.WithCancel(ctx)
 	maintained := make(chan struct{})
 	go func() { defer close(maintained); m.maintain(mctx) }()
 	defer func() { stopMaintenance(); <-maintained }()
+	if m.mailer != nil {
+		sctx, stopSending := context.WithCancel(ctx)
+		sent := make(chan struct{})
+		go func() { defer close(sent); _ = m.mailer.Run(sctx) }()
+		defer func() { stopSending(); <-sent }()
+	}
 	if w := m.watcher; w != nil {
 		wctx, stopWatching := context.WithCancel(ctx)
 		watched := make(chan struct{})
@@ -314,6 +407,11 @@ func (m *Main) Close() error {
 	} else if m.ln != nil {
 		errs = append(errs, m.ln.Close())
 	}
+	if m.debugSrv != nil {
+		errs = append(errs, m.debugSrv.Close())
+	} else if m.debugLn != nil {
+		errs = append(errs, m.debugLn.Close())
+	}
 	if m.store != nil {
 		if snap := m.store.Current(); snap != nil {
 			errs = append(errs, snap.Index.Close())
@@ -332,7 +430,7 @@ func (m *Main) Close() error {
 	if m.watcher != nil {
 		errs = append(errs, m.watcher.Close())
 	}
-	m.srv, m.ln, m.db, m.watcher = nil, nil, nil, nil
+	m.srv, m.ln, m.db, m.watcher, m.debugSrv, m.debugLn = nil, nil, nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 

@@ -20,6 +20,7 @@ const (
 	Conflict        Code = "conflict"        // 409: e.g. a status move the machine forbids
 	Unauthenticated Code = "unauthenticated" // 401: no or bad credentials
 	Forbidden       Code = "forbidden"       // 403: signed in, not allowed
+	Gone            Code = "gone"            // 410: existed, ended for good (a revoked link)
 	TooLarge        Code = "too_large"       // 413
 	RateLimited     Code = "rate_limited"    // 429
 	Unavailable     Code = "unavailable"     // 503: e.g. data not loaded yet

@@ -86,7 +86,14 @@ type User struct {
 	// PasswordHash is an argon2id PHC string (HashPassword).
 	PasswordHash string
 	CreatedAt    time.Time
+	// DisabledAt is when the account was disabled (DisableUser); zero
+	// while it is active. A disabled user cannot sign in, and their
+	// sessions and tokens stop working at once.
+	DisabledAt time.Time
 }
+
+// Disabled reports whether the account is disabled.
+func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // Token is an API token. Only the SHA-256 hash of its secret is stored.
 type Token struct {
@@ -98,7 +105,13 @@ type Token struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
 	RevokedAt  time.Time // zero while valid
+	// ExpiresAt is when the token stops working (IssueToken: DefaultTokenTTL
+	// after it was issued unless asked otherwise).
+	ExpiresAt time.Time
 }
+
+// Expired reports whether the token has expired at now.
+func (t *Token) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
 
 // Session is a web sign-in. Only the SHA-256 hash of its id is stored.
 type Session struct {
@@ -117,6 +130,8 @@ var (
 	ErrEmailTaken     = apperr.New(apperr.Conflict, "a user with that email already exists")
 	ErrBadCredentials = apperr.New(apperr.Unauthenticated, "wrong email or password")
 	ErrBadToken       = apperr.New(apperr.Unauthenticated, "the API token is not valid")
+	ErrTokenExpired   = apperr.New(apperr.Unauthenticated, "the API token has expired; issue a new one")
+	ErrUserDisabled   = apperr.New(apperr.Unauthenticated, "this account is disabled; ask an administrator")
 	ErrNoSession      = apperr.New(apperr.Unauthenticated, "not signed in, or the session has ended")
 	ErrTokenNotFound  = apperr.New(apperr.NotFound, "token not found")
 )
@@ -141,6 +156,10 @@ type Store interface {
 	SetUserTeam(ctx context.Context, userID, teamID string) error
 	// SetUserRole changes a user's role; ErrNotFound if no such user.
 	SetUserRole(ctx context.Context, userID string, role Role) error
+	// SetUserDisabled disables a user as of at, or enables them again
+	// when at is zero; ErrNotFound if no such user. Disabling a disabled
+	// user keeps the first time.
+	SetUserDisabled(ctx context.Context, userID string, at time.Time) error
 
 	// CreateToken stores t.
 	CreateToken(ctx context.Context, t *Token) error
@@ -154,6 +173,9 @@ type Store interface {
 	// RevokeToken revokes token id of userID at at; ErrTokenNotFound if the
 	// user has no such token. Revoking twice keeps the first time.
 	RevokeToken(ctx context.Context, userID, id string, at time.Time) error
+	// RevokeUserTokens revokes every token of userID not yet revoked, at
+	// at, and returns how many it revoked.
+	RevokeUserTokens(ctx context.Context, userID string, at time.Time) (int, error)
 
 	// CreateSession stores s.
 	CreateSession(ctx context.Context, s *Session) error
@@ -165,8 +187,9 @@ type Store interface {
 	// DeleteSession removes the session; removing a missing one is not an
 	// error.
 	DeleteSession(ctx context.Context, hash []byte) error
-	// DeleteUserSessions removes every session of a user.
-	DeleteUserSessions(ctx context.Context, userID string) error
+	// DeleteUserSessions removes every session of a user and returns how
+	// many it removed.
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
 	// DeleteExpiredSessions removes sessions past their expiry at now or
 	// idle for longer than idle, and returns how many it removed.
 	DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error)

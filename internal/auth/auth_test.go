@@ -207,21 +207,139 @@ func TestNormalizeEmail(t *testing.T) {
 func TestValidatePassword(t *testing.T) {
 	tests := []struct {
 		name, pw string
-		ok       bool
+		inputs   []string
+		why      string // "" when accepted
 	}{
-		{"11 characters", "abcdefghijk", false},
-		{"12 characters", "abcdefghijkl", true},
-		{"12 multibyte characters", "ñññññññññññ!", true},
-		{"too long", strings.Repeat("a", auth.MaxPassword+1), false},
+		{"11 characters", "abcdefghijk", nil, "at least 12"},
+		{"12 characters", "bright kettle", nil, ""},
+		{"12 multibyte characters", "ñandú vuela!", nil, ""},
+		{"a passphrase", "correct horse battery staple", nil, ""},
+		{"random", "k7q2-mx9d-p4wt-h8zn", nil, ""},
+		{"too long", strings.Repeat("ab1-", auth.MaxPassword/4+1), nil, "at most 1024"},
+		{"aaaaaaaaaaaa", "aaaaaaaaaaaa", nil, "repeats a short pattern"},
+		{"a pair repeated", "abababababab", nil, "repeats a short pattern"},
+		{"a common password", "1234567890qwerty", nil, "one of the most common passwords"},
+		{"a common password, other case", "QWERTYUIOPASDFGH", nil, "along the keyboard"},
+		{"a common password with digits", "password2024", nil, "common password with digits or symbols added"},
+		{"a common password with symbols", "!!iloveyou!!", nil, "common password with digits or symbols added"},
+		{"the keyboard", "qwertyuiop[]", nil, "common password"},
+		{"the keyboard, on", "asdfghjklzxc", nil, "along the keyboard"},
+		{"digits in a row", "123456789012", nil, "along the keyboard"},
+		{"the alphabet", "abcdefghijkl", nil, "along the keyboard"},
+		{"the alphabet backwards", "lkjihgfedcba", nil, "along the keyboard"},
+		{"few characters", "aabbaabbabba", nil, "fewer than five"},
+		{"the email", "ana.garcia1977", []string{"ana.garcia@example.org"}, "your email address"},
+		{"the site", "mytrellis2026!", nil, "this site's name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := auth.ValidatePassword(tc.pw)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ValidatePassword = %v", err)
+			err := auth.ValidatePassword(tc.pw, tc.inputs...)
+			if tc.why == "" {
+				if err != nil {
+					t.Fatalf("ValidatePassword = %v, want nil", err)
+				}
+				return
 			}
-			if err != nil && !strings.Contains(err.Error(), "12") && len(tc.pw) < 12 {
-				t.Errorf("error %q does not say 12 characters", err)
+			e := apperr.As(err)
+			if e == nil || e.Field != "password" || e.Code != apperr.Invalid || !strings.Contains(e.Message, tc.why) {
+				t.Fatalf("ValidatePassword = %v, want an invalid password error saying %q", err, tc.why)
+			}
+			if len(tc.pw) >= 12 && strings.Contains(e.Message, tc.pw) {
+				t.Errorf("the message repeats the password: %q", e.Message)
+			}
+		})
+	}
+	if n := auth.CommonPasswordCount(); n < 29000 {
+		t.Errorf("the bundled list holds %d passwords, want about 30,000", n)
+	}
+}
+
+func TestGeneratePassword(t *testing.T) {
+	seen := map[string]bool{}
+	for range 50 {
+		pw := auth.GeneratePassword()
+		if len(pw) != 23 || strings.Count(pw, "-") != 3 || seen[pw] {
+			t.Fatalf("GeneratePassword = %q: want 4 groups of 5, never twice", pw)
+		}
+		if err := auth.ValidatePassword(pw); err != nil {
+			t.Fatalf("generated %q is refused: %v", pw, err)
+		}
+		seen[pw] = true
+	}
+}
+
+// TestDummyHash keeps the constant that stands in for a missing user's
+// hash in step with DefaultArgon2: were it made with other parameters, an
+// unknown email would cost a different time to refuse.
+func TestDummyHash(t *testing.T) {
+	if auth.NeedsRehash(auth.DummyHash) {
+		t.Fatalf("the dummy hash is not an argon2id hash under DefaultArgon2: %s", auth.DummyHash)
+	}
+	if ok, err := auth.CheckPassword(auth.DummyHash, "trellis"); err != nil || ok {
+		t.Errorf("CheckPassword(dummy) = %v, %v", ok, err)
+	}
+}
+
+// refusals are the ways a sign-in is refused: wrong password for a known
+// email, an unknown email, a malformed one, a disabled account.
+func refusals(tb testing.TB) (context.Context, *sqlite.DB, []struct{ name, email, password string }) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := auth.AddUser(ctx, db, "ana@example.org", auth.RoleSpecialist, "correct horse battery"); err != nil {
+		tb.Fatal(err)
+	}
+	off, err := auth.AddUser(ctx, db, "off@example.org", auth.RoleSpecialist, "correct horse battery")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := auth.DisableUser(ctx, db, off.ID, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	return ctx, db, []struct{ name, email, password string }{
+		{"known email, wrong password", "ana@example.org", "wrong horse battery"},
+		{"unknown email", "nobody@example.org", "wrong horse battery"},
+		{"malformed email", "nobody", "wrong horse battery"},
+		{"disabled account, wrong password", "off@example.org", "wrong horse battery"},
+		{"disabled account, right password", "off@example.org", "correct horse battery"},
+		{"known email, absurdly long password", "ana@example.org", strings.Repeat("x", 5*auth.MaxPassword)},
+	}
+}
+
+// TestRefusalsDoEqualWork shows that refusing a known and an unknown
+// email does the same hashing work: exactly one argon2id derivation under
+// DefaultArgon2 each, the whole cost of a refusal (BenchmarkRefuse
+// measures the time).
+func TestRefusalsDoEqualWork(t *testing.T) {
+	ctx, db, cases := refusals(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := auth.KeyDerivations()
+			u, err := auth.Authenticate(ctx, db, tc.email, tc.password)
+			if u != nil || apperr.CodeOf(err) != apperr.Unauthenticated {
+				t.Fatalf("Authenticate = %v, %v; want a refusal", u, err)
+			}
+			if n := auth.KeyDerivations() - before; n != 1 {
+				t.Errorf("%d argon2id derivations, want exactly 1", n)
+			}
+		})
+	}
+}
+
+// BenchmarkRefuse measures each way of refusing a sign-in; the times
+// match because the work does (TestRefusalsDoEqualWork).
+func BenchmarkRefuse(b *testing.B) {
+	ctx, db, cases := refusals(b)
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := auth.Authenticate(ctx, db, tc.email, tc.password); err == nil {
+					b.Fatal("signed in")
+				}
 			}
 		})
 	}

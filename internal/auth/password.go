@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -38,15 +38,24 @@ const (
 	MaxPassword = 1024
 )
 
-// ValidatePassword returns nil if pw is 12 to 1024 characters long, and an
-// Invalid error for field "password" saying so otherwise.
-func ValidatePassword(pw string) error {
+// ValidatePassword returns nil if pw is 12 to 1024 characters long and
+// not easy to guess, and an Invalid error for field "password" saying why
+// otherwise. Easy to guess, after NIST SP 800-63B: one of the bundled list
+// of common passwords (commonPasswords), one of them with digits or
+// symbols added, a short pattern repeated ("aaaaaaaaaaaa"), a run along
+// the keyboard or the alphabet, fewer than five different characters, or
+// containing one of userInputs (the user's email address) or the site's
+// name.
+func ValidatePassword(pw string, userInputs ...string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < MinPassword {
 		return apperr.Field("password", "password must be at least %d characters long", MinPassword)
 	}
 	if n > MaxPassword {
 		return apperr.Field("password", "password must be at most %d characters long", MaxPassword)
+	}
+	if why := weakness(pw, append(userInputs, siteName)); why != "" {
+		return weakPassword(why)
 	}
 	return nil
 }
@@ -64,7 +73,7 @@ func hashPassword(pw string, p Argon2Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen))
+	key := deriveKey(pw, salt, p)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -106,8 +115,18 @@ func CheckPassword(encoded, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen))
+	got := deriveKey(pw, salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// keyDerivations counts argon2id derivations, so that a test can show
+// that every way of refusing a sign-in does the same hashing work.
+var keyDerivations atomic.Int64
+
+// deriveKey is argon2id of pw with salt under p: all the hashing work.
+func deriveKey(pw string, salt []byte, p Argon2Params) []byte {
+	keyDerivations.Add(1)
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen))
 }
 
 // NeedsRehash reports whether encoded was made with parameters other than
@@ -117,12 +136,10 @@ func NeedsRehash(encoded string) bool {
 	return err != nil || p != DefaultArgon2
 }
 
-// dummyHash is checked against when no user has the email, so that an
-// unknown email costs as much time as a wrong password.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := HashPassword("trellis dummy password for timing")
-	if err != nil {
-		return ""
-	}
-	return h
-})
+// dummyHash is checked against when no user has the email (or the email
+// is malformed), so that refusing an unknown email does the same work as
+// refusing a wrong password: one argon2id derivation under DefaultArgon2.
+// It is a constant, not computed on first use, so that the first refusal
+// costs no more than the others; TestDummyHash keeps it in step with
+// DefaultArgon2. Nobody knows its password.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$YWhHbG1aS0NnM2p0dFpNTA$VQ8ZyWOI1lW2bKX0d3M0NmLMiN9aTn8kj7Y3o0x2c1E"

@@ -55,9 +55,12 @@ func StartSession(ctx context.Context, s Store, userID string, now time.Time, c 
 }
 
 // ResumeSession returns the session with id and its user if it has not
-// expired or idled out at now, and records the activity. It returns
-// ErrNoSession for an unknown, expired or idle session (deleting the
-// latter two) or a store error.
+// expired or idled out at now and the user is not disabled, and records
+// the activity: every request moves the session's last-seen time, so the
+// idle timeout counts from the last request exactly, however short it is
+// set. It returns ErrNoSession for an unknown, expired or idle session, or
+// one whose user is disabled (deleting all but the first), or a store
+// error.
 func ResumeSession(ctx context.Context, s Store, id string, now time.Time, c SessionConfig) (*Session, *User, error) {
 	if id == "" || len(id) > 200 {
 		return nil, nil, ErrNoSession
@@ -80,8 +83,14 @@ func ResumeSession(ctx context.Context, s Store, id string, now time.Time, c Ses
 	if err != nil {
 		return nil, nil, fmt.Errorf("auth: resume session of %s: %w", sess.UserID, err)
 	}
-	if now.Sub(sess.LastSeenAt) >= TouchEvery {
-		sess.LastSeenAt = stamp(now)
+	if u.Disabled() {
+		if err := s.DeleteSession(ctx, h); err != nil {
+			return nil, nil, fmt.Errorf("auth: end session of disabled %s: %w", sess.UserID, err)
+		}
+		return nil, nil, ErrNoSession
+	}
+	if seen := stamp(now); seen.After(sess.LastSeenAt) {
+		sess.LastSeenAt = seen
 		if err := s.TouchSession(ctx, h, sess.LastSeenAt); err != nil {
 			return nil, nil, fmt.Errorf("auth: resume session of %s: %w", sess.UserID, err)
 		}

@@ -28,8 +28,9 @@ func NormalizeEmail(email string) (string, error) {
 
 // AddUser creates a user with email (normalized), role and password
 // (hashed with argon2id) and returns it. It returns an Invalid error for a
-// bad email, role or a password shorter than 12 characters, ErrEmailTaken
-// for an email in use, or a store error.
+// bad email, role or a password ValidatePassword refuses (shorter than 12
+// characters, common, a pattern, or holding the email), ErrEmailTaken for
+// an email in use, or a store error.
 func AddUser(ctx context.Context, s Store, email string, role Role, password string) (*User, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
@@ -38,7 +39,7 @@ func AddUser(ctx context.Context, s Store, email string, role Role, password str
 	if _, err := ParseRole(string(role)); err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := ValidatePassword(password, e); err != nil {
 		return nil, err
 	}
 	h, err := HashPassword(password)
@@ -53,10 +54,15 @@ func AddUser(ctx context.Context, s Store, email string, role Role, password str
 }
 
 // ChangePassword validates and hashes password, stores it for user id and
-// ends the user's sessions. It returns an Invalid error for a bad password,
-// ErrNotFound for an unknown user, or a store error.
+// ends the user's sessions (an administrator's reset-password is this
+// too). It returns an Invalid error for a password ValidatePassword
+// refuses, ErrNotFound for an unknown user, or a store error.
 func ChangePassword(ctx context.Context, s Store, userID, password string) error {
-	if err := ValidatePassword(password); err != nil {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("auth: change password of %s: %w", userID, err)
+	}
+	if err := ValidatePassword(password, u.Email); err != nil {
 		return err
 	}
 	h, err := HashPassword(password)
@@ -66,25 +72,100 @@ func ChangePassword(ctx context.Context, s Store, userID, password string) error
 	if err := s.SetPasswordHash(ctx, userID, h); err != nil {
 		return fmt.Errorf("auth: change password of %s: %w", userID, err)
 	}
-	if err := s.DeleteUserSessions(ctx, userID); err != nil {
+	if _, err := s.DeleteUserSessions(ctx, userID); err != nil {
 		return fmt.Errorf("auth: change password of %s: end sessions: %w", userID, err)
 	}
 	return nil
 }
 
+// GeneratePassword returns a random password for an administrator to hand
+// over (trellis user reset-password): 20 characters in four groups, from
+// letters and digits without look-alikes, about 95 bits.
+func GeneratePassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for g := range 4 {
+		if g > 0 {
+			b.WriteByte('-')
+		}
+		for range 5 {
+			for {
+				_, _ = rand.Read(buf) // crypto/rand.Read never returns an error
+				if int(buf[0]) < 256-256%len(alphabet) {
+					b.WriteByte(alphabet[int(buf[0])%len(alphabet)])
+					break
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// Revoked says what RevokeAccess and DisableUser ended.
+type Revoked struct {
+	Tokens   int
+	Sessions int
+}
+
+// RevokeAccess ends every API token and web session of user id at now:
+// each answers 401 from its next request on. The account stays usable:
+// the user can sign in again. It returns what it ended, ErrNotFound for
+// an unknown user, or a store error.
+func RevokeAccess(ctx context.Context, s Store, userID string, now time.Time) (Revoked, error) {
+	if _, err := s.User(ctx, userID); err != nil {
+		return Revoked{}, fmt.Errorf("auth: revoke access of %s: %w", userID, err)
+	}
+	var r Revoked
+	var err error
+	if r.Tokens, err = s.RevokeUserTokens(ctx, userID, stamp(now)); err != nil {
+		return r, fmt.Errorf("auth: revoke tokens of %s: %w", userID, err)
+	}
+	if r.Sessions, err = s.DeleteUserSessions(ctx, userID); err != nil {
+		return r, fmt.Errorf("auth: end sessions of %s: %w", userID, err)
+	}
+	return r, nil
+}
+
+// DisableUser disables user id at now: they cannot sign in, and every
+// token and session of theirs is ended at once (RevokeAccess), so their
+// next request gets 401. It returns what it ended, ErrNotFound for an
+// unknown user, or a store error.
+func DisableUser(ctx context.Context, s Store, userID string, now time.Time) (Revoked, error) {
+	if err := s.SetUserDisabled(ctx, userID, stamp(now)); err != nil {
+		return Revoked{}, fmt.Errorf("auth: disable %s: %w", userID, err)
+	}
+	return RevokeAccess(ctx, s, userID, now)
+}
+
+// EnableUser lets a disabled user sign in again. Their old tokens stay
+// revoked. It returns ErrNotFound for an unknown user, or a store error.
+func EnableUser(ctx context.Context, s Store, userID string) error {
+	if err := s.SetUserDisabled(ctx, userID, time.Time{}); err != nil {
+		return fmt.Errorf("auth: enable %s: %w", userID, err)
+	}
+	return nil
+}
+
 // Authenticate returns the user with email if password matches. It
-// returns ErrBadCredentials for an unknown email or a wrong password alike,
-// taking about as long for both, or a store error. A hash made with old
-// parameters is upgraded on success.
+// returns ErrBadCredentials for an unknown or malformed email and a wrong
+// password alike, and ErrUserDisabled for the right password of a
+// disabled account, or a store error. Every refusal does the same hashing
+// work, one argon2id derivation under DefaultArgon2 (the dummy hash
+// stands in for a missing user), so that the time taken does not tell
+// whether an email has an account. A hash made with old parameters is
+// upgraded on success.
 func Authenticate(ctx context.Context, s Store, email, password string) (*User, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil || len(password) > 4*MaxPassword {
-		_, _ = CheckPassword(dummyHash(), password)
+		// No password that long was ever accepted; hash a prefix of it, so
+		// that its length costs nothing.
+		_, _ = CheckPassword(dummyHash, password[:min(len(password), 4*MaxPassword)])
 		return nil, ErrBadCredentials
 	}
 	u, err := s.UserByEmail(ctx, e)
 	if errors.Is(err, ErrNotFound) {
-		_, _ = CheckPassword(dummyHash(), password)
+		_, _ = CheckPassword(dummyHash, password)
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
@@ -96,6 +177,9 @@ func Authenticate(ctx context.Context, s Store, email, password string) (*User, 
 	}
 	if !ok {
 		return nil, ErrBadCredentials
+	}
+	if u.Disabled() {
+		return nil, ErrUserDisabled
 	}
 	if NeedsRehash(u.PasswordHash) {
 		if h, err := HashPassword(password); err == nil {

@@ -15,8 +15,8 @@ import (
 
 // adminRoutes are the coordinators' directory routes: reloading the data
 // and the freshness report.
-func (s *Server) adminRoutes(v1 *echo.Group) {
-	dir := s.RequireUser(auth.PermDirectory)
+func (s *API) adminRoutes(v1 *echo.Group) {
+	dir := s.srv.RequireUser(auth.PermDirectory)
 	v1.POST("/admin/reload", s.adminReload, dir)
 	v1.GET("/reports/stale", s.staleReport, dir)
 }
@@ -38,7 +38,7 @@ type reloadBody struct {
 // from the data files and swaps it in. When the data has errors the
 // previous snapshot keeps serving and the answer is 422 with the errors
 // (as path:line:col: message) in details.errors.
-func (s *Server) adminReload(c echo.Context) error {
+func (s *API) adminReload(c echo.Context) error {
 	if _, err := newParams(c); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) adminReload(c echo.Context) error {
 // staleReport answers GET /api/v1/reports/stale: the services not
 // verified within older_than (days or weeks, "180d"; default the
 // directory's stale_after), never verified first, then oldest first.
-func (s *Server) staleReport(c echo.Context) error {
+func (s *API) staleReport(c echo.Context) error {
 	p, err := newParams(c, "older_than")
 	if err != nil {
 		return err

@@ -2,22 +2,18 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+	"trellis/internal/app/apptest"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	dto "github.com/prometheus/client_model/go"
-
-	"trellis/internal/httpapi"
-	"trellis/internal/snapshot"
 )
 
 // reloadEnv is newEnv serving a data directory the test can change, with
@@ -25,14 +21,7 @@ import (
 func reloadEnv(t *testing.T) (*env, string) {
 	t.Helper()
 	dir := fixtureDir(t)
-	e := newEnv(t, func(o *httpapi.Options) {
-		store := snapshot.NewStore(os.DirFS(dir), func() time.Time { return now })
-		if _, err := store.Reload(context.Background()); err != nil {
-			t.Fatalf("load: %v %v", err, store.Status().Errors)
-		}
-		t.Cleanup(func() { store.Current().Index.Close() })
-		o.Snapshots, o.Reload = store, store.Reload
-	})
+	e := newEnvWith(t, apptest.Options{DataDir: dir, Reload: true})
 	return e, dir
 }
 
@@ -191,7 +180,7 @@ func TestStaleReportAPI(t *testing.T) {
 	}
 	var def, month report
 	e.call(coord, "GET", "/api/v1/reports/stale", nil, http.StatusOK, &def)
-	if def.AsOf != "2026-11-22" || def.OlderThanDays != 365 || def.Checked < 2 || def.Stale != def.Checked-1 || def.Never != def.Stale {
+	if def.AsOf != clock.Date("2026-11-22") || def.OlderThanDays != 365 || def.Checked < 2 || def.Stale != def.Checked-1 || def.Never != def.Stale {
 		t.Errorf("default report = %+v", def)
 	}
 	for _, s := range def.Services {
@@ -202,7 +191,7 @@ func TestStaleReportAPI(t *testing.T) {
 	e.call(admin, "GET", "/api/v1/reports/stale?older_than=30d", nil, http.StatusOK, &month)
 	last := month.Services[len(month.Services)-1]
 	if month.OlderThanDays != 30 || month.Stale != month.Checked || last.Service != "north-shelter.beds" ||
-		last.LastVerified == nil || *last.LastVerified != "2026-10-01" || last.AgeDays == nil || *last.AgeDays != 52 ||
+		last.LastVerified == nil || *last.LastVerified != clock.Date("2026-10-01") || last.AgeDays == nil || *last.AgeDays != 52 ||
 		last.File != "listings/dc/north-shelter.yaml" {
 		t.Errorf("30-day report = %+v, last %+v", month, last)
 	}
@@ -325,6 +314,9 @@ func TestMetrics(t *testing.T) {
 				t.Errorf("%s%v = %v, want %v", tt.metric, tt.labels, got, tt.want)
 			}
 		})
+	}
+	if s := sample(m, "trellis_build_info", "version", "test"); s == nil || s.Gauge.GetValue() != 1 {
+		t.Errorf("trellis_build_info{version=\"test\"} = %v, want 1", s)
 	}
 	if s := sample(m, "trellis_http_request_duration_seconds", "route", "/api/v1/search", "method", "GET"); s == nil || s.Histogram.GetSampleCount() != 4 {
 		t.Errorf("latency histogram for search: %v", s)

@@ -13,16 +13,24 @@ import (
 // handed to the receiving agency by the specialist, is the credential.
 // It never reaches the logs, which name the route pattern only, and
 // Referrer-Policy keeps it out of other sites' logs.
-func (s *Server) agencyRoutes(v1 *echo.Group) {
+func (s *API) agencyRoutes(v1 *echo.Group) {
 	v1.GET("/agency/:token", s.agencyReferral)
 	v1.POST("/agency/:token/events", s.agencyMove)
 }
 
 // agencyReferral answers GET /api/v1/agency/{token}: what the agency may
-// see of the referral and the moves it may make, or 404 for an unknown or
-// expired link.
-func (s *Server) agencyReferral(c echo.Context) error {
-	if _, err := newParams(c); err != nil {
+// see of the referral and the moves it may make, with the 42 CFR Part 2
+// redisclosure notice in the request's language (lang or
+// Accept-Language) when it applies; 404 for an unknown or expired link,
+// 410 for one that was revoked or replaced, or whose referral was
+// cancelled, closed or had its consent withdrawn.
+func (s *API) agencyReferral(c echo.Context) error {
+	p, err := newParams(c, "lang")
+	if err != nil {
+		return err
+	}
+	lang := s.lang(c, p)
+	if err := p.check(); err != nil {
 		return err
 	}
 	refs, err := s.referrals()
@@ -33,6 +41,7 @@ func (s *Server) agencyReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v.InLanguage(lang)
 	return c.JSON(http.StatusOK, v)
 }
 
@@ -47,9 +56,14 @@ type agencyEventBody struct {
 // agencyMove answers POST /api/v1/agency/{token}/events: the agency
 // accepts, declines (with a reason) or completes the referral; 201 with
 // the event, 409 with the allowed moves when the referral cannot make
-// this one.
-func (s *Server) agencyMove(c echo.Context) error {
-	if _, err := newParams(c); err != nil {
+// this one, and 404 or 410 as GET answers for a link that does not work.
+func (s *API) agencyMove(c echo.Context) error {
+	p, err := newParams(c, "lang")
+	if err != nil {
+		return err
+	}
+	lang := s.lang(c, p)
+	if err := p.check(); err != nil {
 		return err
 	}
 	refs, err := s.referrals()
@@ -72,5 +86,6 @@ func (s *Server) agencyMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v.InLanguage(lang)
 	return c.JSON(http.StatusCreated, moveAnswer{Event: ev, Referral: v})
 }

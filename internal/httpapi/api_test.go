@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,23 +13,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"go.yaml.in/yaml/v3"
 
-	"trellis/internal/httpapi"
+	"trellis/internal/app"
+	"trellis/internal/app/apptest"
 	"trellis/internal/snapshot"
 	"trellis/internal/testkit"
 )
 
-// now is the fixed clock of these tests: Sunday 22 November 2026, 21:30 in
-// Washington (the men's shelter, open 19:00-07:00, is open; the pantry,
-// open Tuesday and Saturday mornings, is closed).
-var now = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
+// clock is these tests' clock: the next Sunday, 21:30 in Washington (the
+// men's shelter, open 19:00-07:00, is open; the pantry, open Tuesday and
+// Saturday mornings, is closed). It follows the real date, because session
+// cookies pass through a cookie jar that reads the real clock; the fixture
+// listings' dates move with it (testkit.Clock).
+var (
+	clock = testkit.Anchor("America/New_York", 21, 30)
+	now   = clock.Now
+)
 
 // fixtureDir writes a data directory into a temp dir: the repo's
 // directory.yaml, taxonomy.yaml and geo/ with this package's test listings.
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	return testkit.DataDir(t, os.DirFS("testdata"))
+	return clock.DataDir(t, os.DirFS("testdata"))
 }
 
 // startServer loads the fixture directory and serves the API on loopback.
@@ -40,20 +46,13 @@ func startServer(t *testing.T) string {
 	return base
 }
 
-// startServerLog is startServer that also returns the server's log.
+// startServerLog is startServer that also returns the server's log. The
+// server is wired as `trellis serve` wires it (apptest), without a
+// referral store.
 func startServerLog(t *testing.T) (string, *testkit.Buffer) {
 	t.Helper()
-	logs := &testkit.Buffer{}
-	store := snapshot.NewStore(os.DirFS(fixtureDir(t)), func() time.Time { return now })
-	if _, err := store.Reload(context.Background()); err != nil {
-		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
-	}
-	t.Cleanup(func() { store.Current().Index.Close() })
-	api := httpapi.New(httpapi.Options{Snapshots: store, Now: func() time.Time { return now }, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv.URL, logs
+	site := apptest.Start(t, apptest.Options{DataDir: fixtureDir(t), Now: func() time.Time { return now }, NoDB: true})
+	return site.URL, site.Logs
 }
 
 // TestLogsHoldNoQuery checks that request logs name the route and status
@@ -277,14 +276,16 @@ func TestSearchSpanishAndFilters(t *testing.T) {
 		{"albergue finds shelters", url.Values{"q": {"albergue"}}, []string{"north-shelter.beds"}, nil},
 		{"dental is not mental", url.Values{"q": {"dental"}}, []string{"smile-dental.dental"}, []string{"mind-center.counseling"}},
 		{"open now keeps the overnight shelter", url.Values{"open_now": {"true"}}, []string{"north-shelter.beds"}, []string{"capitol-pantry.groceries"}},
-		{"open at a pantry hour", url.Values{"open_at": {"2026-11-24T11:00"}}, []string{"capitol-pantry.groceries"}, []string{"north-shelter.beds"}},
-		{"free", url.Values{"free": {"true"}}, []string{"capitol-pantry.groceries"}, []string{"mind-center.counseling", "smile-dental.dental"}},
-		{"spanish spoken", url.Values{"language": {"es"}}, []string{"capitol-pantry.groceries"}, []string{"north-shelter.beds"}},
+		{"open at a pantry hour", url.Values{"open_at": {clock.Date("2026-11-24") + "T11:00"}}, []string{"capitol-pantry.groceries"}, []string{"north-shelter.beds"}},
+		// Every filter drops what is known to fail it and keeps what the
+		// listing does not say: unknown is not exclusion.
+		{"free drops fees", url.Values{"free": {"true"}}, []string{"capitol-pantry.groceries", "smile-dental.dental"}, []string{"mind-center.counseling"}},
+		{"spanish spoken keeps listings naming no language", url.Values{"language": {"es"}}, []string{"capitol-pantry.groceries", "north-shelter.beds"}, nil},
 		{"category includes children", url.Values{"category": {"housing"}}, []string{"north-shelter.beds", "vets-house.housing"}, []string{"capitol-pantry.groceries"}},
 		{"non-veteran loses veterans-only", url.Values{"veteran": {"false"}, "category": {"housing"}}, []string{"north-shelter.beds"}, []string{"vets-house.housing"}},
-		{"insurance medicare", url.Values{"insurance": {"medicare"}, "category": {"healthcare,mental-health"}}, []string{"mind-center.counseling"}, []string{"smile-dental.dental"}},
-		{"walk in", url.Values{"walk_in": {"true"}}, []string{"north-shelter.beds"}, []string{"mind-center.counseling"}},
-		{"wheelchair", url.Values{"wheelchair": {"true"}}, []string{"north-shelter.beds"}, []string{"womens-shelter.beds"}},
+		{"uninsured", url.Values{"insurance": {"none"}, "category": {"healthcare,mental-health"}}, []string{"smile-dental.dental"}, []string{"mind-center.counseling"}},
+		{"walk in", url.Values{"walk_in": {"true"}}, []string{"north-shelter.beds", "mind-center.counseling"}, []string{"safe-haven.dv-shelter"}},
+		{"wheelchair", url.Values{"wheelchair": {"true"}}, []string{"north-shelter.beds", "capitol-pantry.groceries"}, []string{"womens-shelter.beds"}},
 		{"special characters are words", url.Values{"q": {"name:( AND"}}, nil, nil},
 		{"AA meeting 7:30", url.Values{"q": {"AA meeting 7:30"}}, nil, nil},
 	}
@@ -307,7 +308,7 @@ func TestSearchSpanishAndFilters(t *testing.T) {
 
 func TestSearchDistanceSortAndPaging(t *testing.T) {
 	base := startServer(t)
-	all := search(t, base, url.Values{"near": {"20001"}, "per_page": {"100"}})
+	all := search(t, base, url.Values{"near": {"20001"}, "per_page": {"100"}, "sort": {"distance"}})
 	if all.Total < 6 {
 		t.Fatalf("total %d, want every fixture service", all.Total)
 	}
@@ -323,7 +324,7 @@ func TestSearchDistanceSortAndPaging(t *testing.T) {
 	}
 	var paged []string
 	for page := 1; page <= 4; page++ {
-		sb := search(t, base, url.Values{"near": {"20001"}, "per_page": {"2"}, "page": {string(rune('0' + page))}})
+		sb := search(t, base, url.Values{"near": {"20001"}, "per_page": {"2"}, "page": {string(rune('0' + page))}, "sort": {"distance"}})
 		if sb.Total != all.Total {
 			t.Errorf("page %d total %d, want %d", page, sb.Total, all.Total)
 		}
@@ -421,8 +422,15 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s: missing security headers: %v", p, h)
 		}
 	}
+	if _, _, b := get(t, base, "/healthz"); !strings.Contains(string(b), `"version":"test"`) {
+		t.Errorf("/healthz does not name the build: %s", b)
+	}
 
-	api := httpapi.New(httpapi.Options{Snapshots: snapshot.NewStore(os.DirFS(t.TempDir()), nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// A server whose data has not loaded yet.
+	api, err := app.NewHandler(app.HTTP{Snapshots: snapshot.NewStore(os.DirFS(t.TempDir()), nil), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	if code, _, b := get(t, srv.URL, "/readyz"); code != http.StatusServiceUnavailable {
@@ -461,12 +469,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented = append(documented, strings.ToUpper(m)+" "+p)
 		}
 	}
-	api := httpapi.New(httpapi.Options{})
 	var routed []string
-	for _, r := range api.Echo().Routes() {
+	for _, r := range routes(t) {
 		// The /hsds/ routes have their own document, /hsds/openapi.json,
 		// which TestHSDSOpenAPIMatchesRoutes checks.
-		if r.Method == "echo_route_not_found" || strings.HasPrefix(r.Path, "/hsds/") {
+		if strings.HasPrefix(r.Path, "/hsds/") {
 			continue
 		}
 		p := r.Path
@@ -515,6 +522,26 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			node = m[part]
 		}
 	}
+}
+
+// routes returns the routes of the JSON APIs and the platform as
+// `trellis serve` registers them, leaving out the pages.
+func routes(t *testing.T) []*echo.Route {
+	t.Helper()
+	srv, err := app.NewHandler(app.HTTP{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*echo.Route
+	for _, r := range srv.Echo().Routes() {
+		switch {
+		case r.Method == "echo_route_not_found":
+		case strings.HasPrefix(r.Path, "/api/"), strings.HasPrefix(r.Path, "/hsds/"),
+			r.Path == "/healthz", r.Path == "/readyz", r.Path == "/metrics":
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func contains(list []string, v string) bool {

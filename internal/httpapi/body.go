@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"trellis/internal/apperr"
+	"trellis/internal/httpserver"
 )
 
 // maxJSONBody bounds the JSON bodies of the account, referral and agency
@@ -58,7 +58,7 @@ func jsonError(err error) error {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return apperr.New(apperr.TooLarge, "request body too large: at most %d KiB", maxJSONBody>>10)
+		return httpserver.BodyError(err)
 	}
 	var se *json.SemanticError
 	if errors.As(err, &se) {
@@ -98,7 +98,9 @@ func jsonError(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return apperr.New(apperr.Invalid, "the body is empty; send a JSON object")
 	}
-	return fmt.Errorf("read request body: %w", err)
+	// Anything else is the body failing to arrive (a malformed chunked
+	// encoding, a client that stopped sending): the client's doing.
+	return httpserver.BodyError(err)
 }
 
 // pointerField turns a JSON pointer ("/consent/method") into the dotted
@@ -235,9 +237,9 @@ func formValues(c echo.Context, allowed ...string) (map[string]string, error) {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, apperr.New(apperr.TooLarge, "request body too large: at most %d KiB", maxJSONBody>>10)
+			return nil, httpserver.BodyError(err)
 		}
-		return nil, apperr.New(apperr.Invalid, "the form body cannot be read")
+		return nil, apperr.New(apperr.Invalid, "the form body cannot be read: it ended early or is not URL-encoded")
 	}
 	out := map[string]string{}
 	for k, vs := range r.PostForm {

@@ -11,7 +11,7 @@ import (
 
 // service answers GET /api/v1/services/{id}: one service with its
 // locations, hours, open state, eligibility and service area.
-func (s *Server) service(c echo.Context) error {
+func (s *API) service(c echo.Context) error {
 	snap, err := s.snapshot()
 	if err != nil {
 		return err
@@ -33,7 +33,7 @@ func (s *Server) service(c echo.Context) error {
 }
 
 // organization answers GET /api/v1/organizations/{id}.
-func (s *Server) organization(c echo.Context) error {
+func (s *API) organization(c echo.Context) error {
 	snap, err := s.snapshot()
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ type taxonomyCategory struct {
 
 // taxonomy answers GET /api/v1/taxonomy: the needs categories with labels
 // in every language and the label in the request's language.
-func (s *Server) taxonomy(c echo.Context) error {
+func (s *API) taxonomy(c echo.Context) error {
 	snap, err := s.snapshot()
 	if err != nil {
 		return err

@@ -5,18 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"trellis/internal/app"
+	"trellis/internal/app/apptest"
 	"trellis/internal/auth"
-	"trellis/internal/httpapi"
+	"trellis/internal/httpserver"
 	"trellis/internal/referral"
-	"trellis/internal/snapshot"
 	"trellis/internal/sqlite"
 	"trellis/internal/testkit"
 )
@@ -46,44 +45,50 @@ var userSpecs = []struct {
 	{admin, "adam@example.org", auth.RoleAdmin, ""},
 }
 
-// env is a real API server on loopback with an SQLite store, the fixture
-// directory and one user per role, each with an API token.
+// env is a real server on loopback, wired as `trellis serve` wires it
+// (apptest), with an SQLite store, the fixture directory and one user per
+// role, each with an API token.
 type env struct {
 	t      *testing.T
-	api    *httpapi.Server
+	srv    *httpserver.Server
+	site   *apptest.Site
 	base   string
 	db     *sqlite.DB
 	logs   *testkit.Buffer
 	users  map[string]*auth.User
 	tokens map[string]string
 	emails map[string]string
+	// shift moves the server's clock on from now (advance).
+	shift *atomic.Int64
 }
 
-// newEnv starts a server; opt, when given, adjusts its options.
-func newEnv(t *testing.T, adjust ...func(*httpapi.Options)) *env {
+// advance moves the server's clock on by d.
+func (e *env) advance(d time.Duration) { e.shift.Add(int64(d)) }
+
+// newEnv starts a server; adjust, when given, changes its wiring.
+func newEnv(t *testing.T, adjust ...func(*app.HTTP)) *env {
+	t.Helper()
+	return newEnvWith(t, apptest.Options{}, adjust...)
+}
+
+// newEnvWith is newEnv with harness options (a data directory, reloads,
+// counting needs).
+func newEnvWith(t *testing.T, opt apptest.Options, adjust ...func(*app.HTTP)) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
+	if opt.DataDir == "" {
+		opt.DataDir = fixtureDir(t)
 	}
-	t.Cleanup(func() { db.Close() })
-	store := snapshot.NewStore(os.DirFS(fixtureDir(t)), func() time.Time { return now })
-	if _, err := store.Reload(ctx); err != nil {
-		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
+	shift := &atomic.Int64{}
+	opt.Now = func() time.Time { return now.Add(time.Duration(shift.Load())) }
+	opt.Adjust = func(h *app.HTTP) {
+		for _, a := range adjust {
+			a(h)
+		}
 	}
-	t.Cleanup(func() { store.Current().Index.Close() })
-	logs := &testkit.Buffer{}
-	opt := httpapi.Options{Snapshots: store, Now: func() time.Time { return now }, Version: "test",
-		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Accounts: db, Referrals: db}
-	for _, a := range adjust {
-		a(&opt)
-	}
-	api := httpapi.New(opt)
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, api: api, base: srv.URL, db: db, logs: logs, users: map[string]*auth.User{}, tokens: map[string]string{}, emails: map[string]string{}}
+	site := apptest.Start(t, opt)
+	db := site.DB
+	e := &env{t: t, srv: site.Server, site: site, base: site.URL, db: db, logs: site.Logs, users: map[string]*auth.User{}, tokens: map[string]string{}, emails: map[string]string{}, shift: shift}
 	for _, us := range userSpecs {
 		u, err := auth.AddUser(ctx, db, us.email, us.role, testPassword)
 		if err != nil {
@@ -95,7 +100,7 @@ func newEnv(t *testing.T, adjust ...func(*httpapi.Options)) *env {
 			}
 			u.TeamID = us.team
 		}
-		secret, _, err := auth.IssueToken(ctx, db, u.ID, "tests", now)
+		secret, _, err := auth.IssueToken(ctx, db, u.ID, "tests", now, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +197,7 @@ func (e *env) call(who, method, path string, body any, want int, out any) respon
 // returns it.
 func (e *env) newReferral(who string, opts ...func(*referral.Draft)) *referral.Referral {
 	e.t.Helper()
-	d := referral.Draft{PeerRef: "JD-17", Need: "housing.emergency-shelter", ServiceKey: "north-shelter.beds", LocationID: "main",
+	d := referral.Draft{Need: "housing.emergency-shelter", ServiceKey: "north-shelter.beds", LocationID: "main",
 		Notes: "prefers the lower bunk", Consent: referral.Consent{Method: referral.ConsentVerbal}}
 	for _, o := range opts {
 		o(&d)
@@ -202,7 +207,7 @@ func (e *env) newReferral(who string, opts ...func(*referral.Draft)) *referral.R
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.db.CreateReferral(context.Background(), r, first); err != nil {
+	if err := e.db.CreateReferral(context.Background(), r, first, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	return r

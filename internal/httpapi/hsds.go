@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,7 +22,7 @@ import (
 	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/hsds"
-	"trellis/internal/search"
+	"trellis/internal/match"
 	"trellis/internal/snapshot"
 )
 
@@ -32,17 +31,6 @@ const (
 	hsdsDefaultPerPage = 50
 	hsdsMaxPerPage     = 1000
 )
-
-// hsdsState caches the HSDS form of the snapshot being served.
-type hsdsState struct {
-	cur atomic.Pointer[hsdsEntry]
-	mu  sync.Mutex // serializes building
-}
-
-type hsdsEntry struct {
-	cat *directory.Catalog
-	ds  *hsds.Dataset
-}
 
 // hsdsPage is the specification's Page schema with its contents.
 type hsdsPage struct {
@@ -56,8 +44,8 @@ type hsdsPage struct {
 	Contents   any  `json:"contents"`
 }
 
-func (s *Server) hsdsRoutes() {
-	g := s.e.Group(hsds.APIPrefix)
+func (s *API) hsdsRoutes(e *echo.Echo) {
+	g := e.Group(hsds.APIPrefix)
 	g.GET("/", s.hsdsBase)
 	g.GET("/openapi.json", s.hsdsOpenAPI)
 	g.GET("/services", s.hsdsServices)
@@ -73,33 +61,24 @@ func (s *Server) hsdsRoutes() {
 		func(ds *hsds.Dataset, sal *hsds.ServiceAtLocation) any { return salView(ds, sal, true) }))
 }
 
-// hsdsData returns the snapshot being served and its HSDS form, building
-// the latter on first use after each reload.
-func (s *Server) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
+// hsdsData returns the snapshot being served and its HSDS form (built
+// when the snapshot was swapped in; see snapshot.Snapshot.HSDS).
+func (s *API) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
 	snap, err := s.snapshot()
 	if err != nil {
 		return nil, nil, err
 	}
-	if e := s.hsdsCache.cur.Load(); e != nil && e.cat == snap.Catalog {
-		return snap, e.ds, nil
-	}
-	s.hsdsCache.mu.Lock()
-	defer s.hsdsCache.mu.Unlock()
-	if e := s.hsdsCache.cur.Load(); e != nil && e.cat == snap.Catalog {
-		return snap, e.ds, nil
-	}
-	ds, err := hsds.Export(snap.Catalog, hsds.ExportOptions{})
+	ds, err := snap.HSDS()
 	if err != nil {
 		return nil, nil, err
 	}
-	s.hsdsCache.cur.Store(&hsdsEntry{cat: snap.Catalog, ds: ds})
 	return snap, ds, nil
 }
 
 // hsdsByID returns the handler of GET <path> (a path with {id}): the
 // record lookup finds, as view renders it (nil: as it is), or a 404
 // naming kind. Services and service_at_locations come fully nested.
-func hsdsByID[T any](s *Server, path, kind string, lookup func(*hsds.Dataset, string) *T, view func(*hsds.Dataset, *T) any) echo.HandlerFunc {
+func hsdsByID[T any](s *API, path, kind string, lookup func(*hsds.Dataset, string) *T, view func(*hsds.Dataset, *T) any) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		_, ds, err := s.hsdsData()
 		if err != nil {
@@ -126,7 +105,7 @@ func hsdsParams(c echo.Context, path string) (*params, error) {
 }
 
 // hsdsBase answers GET /hsds/: the API's version, profile and document.
-func (s *Server) hsdsBase(c echo.Context) error {
+func (s *API) hsdsBase(c echo.Context) error {
 	if _, err := hsdsParams(c, "/"); err != nil {
 		return err
 	}
@@ -139,11 +118,8 @@ func (s *Server) hsdsBase(c echo.Context) error {
 
 // absURL returns path on the server's base URL, else on the request's
 // scheme and host.
-func (s *Server) absURL(c echo.Context, path string) string {
-	if s.baseURL != "" {
-		return s.baseURL + path
-	}
-	return c.Scheme() + "://" + c.Request().Host + path
+func (s *API) absURL(c echo.Context, path string) string {
+	return s.srv.BaseURL(c) + path
 }
 
 var (
@@ -154,7 +130,7 @@ var (
 
 // hsdsOpenAPI answers GET /hsds/openapi.json: the specification's API
 // document adjusted to what Trellis serves (hsds.APIDocument).
-func (s *Server) hsdsOpenAPI(c echo.Context) error {
+func (s *API) hsdsOpenAPI(c echo.Context) error {
 	if _, err := hsdsParams(c, "/openapi.json"); err != nil {
 		return err
 	}
@@ -236,8 +212,8 @@ type serviceFilter struct {
 // taxonomy_term_id to the term and its children.
 func readServiceFilter(p *params, snap *snapshot.Snapshot, ds *hsds.Dataset) serviceFilter {
 	f := serviceFilter{text: p.str("search"), taxonomy: p.str("taxonomy_id"), org: p.str("organization_id"), full: p.boolean("full")}
-	if len([]rune(f.text)) > search.MaxTextLen {
-		p.fail("search", "search is longer than %d characters", search.MaxTextLen)
+	if len([]rune(f.text)) > match.MaxTextLen {
+		p.fail("search", "search is longer than %d characters", match.MaxTextLen)
 	}
 	if id := p.str("taxonomy_term_id"); id != "" {
 		f.terms = termAndChildren(ds, id)
@@ -331,14 +307,10 @@ func (f *serviceFilter) near(loc *hsds.Location) bool {
 	return geo.Distance(f.place.Point, orb.Point{*loc.Longitude, *loc.Latitude}) <= f.proximity
 }
 
-// matches returns the documents the search text matches, best first, up
-// to search.MaxWindow; nil without text.
-func (s *Server) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([]search.Ref, error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, nil
-	}
-	return snap.Index.All(c.Request().Context(), search.Query{Text: text, Sort: search.SortRelevance,
-		Now: s.now(), Filter: search.Filter{IncludeInactive: true}})
+// matches returns the documents the search text names, read as every
+// search reads it, best first; nil without text.
+func (s *API) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([]match.Ref, error) {
+	return snap.Matcher.Find(c.Request().Context(), text)
 }
 
 // serviceQuery is what GET /hsds/services and /hsds/service_at_locations
@@ -349,13 +321,13 @@ type serviceQuery struct {
 	ds       *hsds.Dataset
 	f        serviceFilter
 	pg       paging
-	hits     []search.Ref
+	hits     []match.Ref
 	searched bool
 }
 
 // readServiceQuery reads a services query on path. It returns an Invalid
 // error naming a bad parameter, or the search's error.
-func (s *Server) readServiceQuery(c echo.Context, path string) (*serviceQuery, error) {
+func (s *API) readServiceQuery(c echo.Context, path string) (*serviceQuery, error) {
 	snap, ds, err := s.hsdsData()
 	if err != nil {
 		return nil, err
@@ -384,7 +356,7 @@ func (q *serviceQuery) keeps(svc *hsds.Service) bool {
 }
 
 // hsdsServices answers GET /hsds/services.
-func (s *Server) hsdsServices(c echo.Context) error {
+func (s *API) hsdsServices(c echo.Context) error {
 	q, err := s.readServiceQuery(c, "/services")
 	if err != nil {
 		return err
@@ -420,7 +392,7 @@ func (s *Server) hsdsServices(c echo.Context) error {
 }
 
 // hsdsServiceAtLocations answers GET /hsds/service_at_locations.
-func (s *Server) hsdsServiceAtLocations(c echo.Context) error {
+func (s *API) hsdsServiceAtLocations(c echo.Context) error {
 	q, err := s.readServiceQuery(c, "/service_at_locations")
 	if err != nil {
 		return err
@@ -472,7 +444,7 @@ func textHas(query string, fields ...string) bool {
 }
 
 // hsdsOrganizations answers GET /hsds/organizations.
-func (s *Server) hsdsOrganizations(c echo.Context) error {
+func (s *API) hsdsOrganizations(c echo.Context) error {
 	_, ds, err := s.hsdsData()
 	if err != nil {
 		return err
@@ -512,7 +484,7 @@ func orgView(ds *hsds.Dataset, o *hsds.Organization, full, fullService bool) *hs
 // hsdsOrganization answers GET /hsds/organizations/{id}: the organization
 // fully nested, with its services' direct fields (or, with full_service,
 // its services fully nested).
-func (s *Server) hsdsOrganization(c echo.Context) error {
+func (s *API) hsdsOrganization(c echo.Context) error {
 	_, ds, err := s.hsdsData()
 	if err != nil {
 		return err
@@ -541,7 +513,7 @@ func (s *Server) hsdsOrganization(c echo.Context) error {
 }
 
 // hsdsTaxonomies answers GET /hsds/taxonomies.
-func (s *Server) hsdsTaxonomies(c echo.Context) error {
+func (s *API) hsdsTaxonomies(c echo.Context) error {
 	_, ds, err := s.hsdsData()
 	if err != nil {
 		return err
@@ -565,7 +537,7 @@ func (s *Server) hsdsTaxonomies(c echo.Context) error {
 }
 
 // hsdsTerms answers GET /hsds/taxonomy_terms.
-func (s *Server) hsdsTerms(c echo.Context) error {
+func (s *API) hsdsTerms(c echo.Context) error {
 	_, ds, err := s.hsdsData()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -13,14 +14,15 @@ import (
 	"trellis/internal/geo"
 	"trellis/internal/i18n"
 	"trellis/internal/match"
+	"trellis/internal/need"
 	"trellis/internal/present"
 	"trellis/internal/snapshot"
 )
 
 // matchRoutes registers the needs-matching endpoints, which anybody may
 // call: like search, they keep nothing about the person.
-func (s *Server) matchRoutes(v1 *echo.Group) {
-	v1.POST("/match", s.match)
+func (s *API) matchRoutes(v1 *echo.Group) {
+	v1.POST("/match", s.match, s.srv.SearchLimit())
 	v1.GET("/screening", s.screening)
 }
 
@@ -70,31 +72,45 @@ type matchResponse struct {
 }
 
 type needView struct {
-	Need           string         `json:"need"`
-	ReadAs         readAsView     `json:"read_as"`
-	Reach          *reachView     `json:"reach,omitempty"`
-	Considered     int            `json:"considered"`
-	Results        []rankedView   `json:"results"`
-	Excluded       []excludedView `json:"excluded"`
-	ExcludedTotal  int            `json:"excluded_total"`
-	ExcludedCounts map[string]int `json:"excluded_counts"`
+	Need   string     `json:"need"`
+	ReadAs readAsView `json:"read_as"`
+	// Crisis lists the crisis lines to show first when the need reads as
+	// a crisis; Widened says how the need was widened.
+	Crisis         []present.LineView `json:"crisis,omitempty"`
+	Widened        *widenedView       `json:"widened,omitempty"`
+	Reach          *reachView         `json:"reach,omitempty"`
+	Considered     int                `json:"considered"`
+	Results        []rankedView       `json:"results"`
+	Excluded       []excludedView     `json:"excluded"`
+	ExcludedTotal  int                `json:"excluded_total"`
+	ExcludedCounts map[string]int     `json:"excluded_counts"`
+	// Meetings are the recovery meetings found when the need asks for
+	// one (meetings.go).
+	Meetings *meetingsView `json:"meetings,omitempty"`
 }
 
+// readAsView says how words were read; search and match give the same.
 type readAsView struct {
 	Categories  []present.CategoryView `json:"categories"`
-	Words       []readWordView         `json:"words,omitempty"`
+	Words       []need.Word            `json:"words,omitempty"`
+	Who         []string               `json:"who,omitempty"`
+	Crisis      []string               `json:"crisis,omitempty"`
 	Corrections map[string]string      `json:"corrections,omitempty"`
 	Ignored     []string               `json:"ignored,omitempty"`
 	Widened     []present.CategoryView `json:"widened,omitempty"`
 	TextSearch  bool                   `json:"text_search,omitempty"`
 	Urgent      bool                   `json:"urgent,omitempty"`
+	Free        bool                   `json:"free,omitempty"`
 }
 
-type readWordView struct {
-	Text        string   `json:"text"`
-	Categories  []string `json:"categories,omitempty"`
-	CorrectedTo string   `json:"corrected_to,omitempty"`
-	Phrase      bool     `json:"phrase,omitempty"`
+// readAsViewOf renders a reading.
+func readAsViewOf(v present.Viewer, ra match.ReadAs) readAsView {
+	out := readAsView{Categories: v.Categories(ra.Categories), Words: ra.Words, Who: ra.Who, Crisis: ra.Crisis,
+		Corrections: ra.Corrections, Ignored: ra.Ignored, TextSearch: ra.TextSearch, Urgent: ra.Urgent, Free: ra.Free}
+	if len(ra.Widened) > 0 {
+		out.Widened = v.Categories(ra.Widened)
+	}
+	return out
 }
 
 type reachView struct {
@@ -124,7 +140,7 @@ type screenedNeedView struct {
 // profile turns a request into a match profile. It returns an Invalid
 // error naming the field for a malformed value, and an Unprocessable one
 // for a well-formed place the gazetteer does not know.
-func (s *Server) profile(c echo.Context, req *matchRequest, snap *snapshot.Snapshot) (match.Profile, []match.ScreenedNeed, error) {
+func (s *API) profile(c echo.Context, req *matchRequest, snap *snapshot.Snapshot) (match.Profile, []match.ScreenedNeed, error) {
 	p := match.Profile{Now: s.now(), Limit: req.Limit, ExcludedLimit: req.ExcludedLimit}
 	for _, n := range req.Needs {
 		p.Needs = append(p.Needs, match.Need{Text: n})
@@ -166,11 +182,11 @@ func (s *Server) profile(c echo.Context, req *matchRequest, snap *snapshot.Snaps
 		p.TravelMeters = m
 	}
 	if pr := req.Person; pr != nil {
-		p.Person = &match.Person{Age: pr.Age, Gender: pr.Gender, Veteran: pr.Veteran, Insurance: pr.Insurance,
+		p.Person = &need.Person{Age: pr.Age, Gender: pr.Gender, Veteran: pr.Veteran, Insurance: pr.Insurance,
 			Languages: pr.Languages, Circumstances: pr.Circumstances}
 	}
 	if cs := req.Constraints; cs != nil {
-		p.Constraints = match.Constraints{OpenNow: cs.OpenNow, FreeOnly: cs.FreeOnly, WalkIn: cs.WalkIn, Wheelchair: cs.Wheelchair}
+		p.Constraints = need.Constraints{OpenNow: cs.OpenNow, FreeOnly: cs.FreeOnly, WalkIn: cs.WalkIn, Wheelchair: cs.Wheelchair}
 		if cs.OpenAt != "" {
 			t, ok := parseInstant(cs.OpenAt, tz)
 			if !ok {
@@ -214,7 +230,7 @@ func parseInstant(s string, loc *time.Location) (time.Time, bool) {
 // calling, with reasons, and the services left out, with why. The profile
 // is used for this answer only: it is not stored, and the request log
 // holds only the route and status.
-func (s *Server) match(c echo.Context) error {
+func (s *API) match(c echo.Context) error {
 	snap, err := s.snapshot()
 	if err != nil {
 		return err
@@ -230,11 +246,10 @@ func (s *Server) match(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := snap.Matcher.Match(c.Request().Context(), p)
+	res, err := s.srv.Match(c, snap, p)
 	if err != nil {
 		return err
 	}
-	s.recordMatch(c.Request().Context(), snap, s.SearchChannel(c), p.Place, res)
 	v := present.Viewer{Catalog: snap.Catalog, Lang: p.Lang, Now: p.Now, Unit: p.Unit}
 	out := matchResponse{Needs: make([]needView, 0, len(res.Needs)), Time: p.Now, Lang: p.Lang,
 		Notice: snap.Catalog.Info.Notice, Credits: snap.Catalog.Info.Attribution}
@@ -261,21 +276,16 @@ func newPlaceView(pl *geo.Place) *placeView {
 
 // needResultView renders one need's answer.
 func needResultView(v present.Viewer, nr match.NeedResult) needView {
-	ra := nr.ReadAs
 	nv := needView{
-		Need: nr.Need.Label(), Considered: nr.Considered,
-		ReadAs: readAsView{Categories: v.Categories(ra.Categories), Corrections: ra.Corrections, Ignored: ra.Ignored,
-			TextSearch: ra.TextSearch, Urgent: ra.Urgent},
+		Need: nr.Need.Label(), Considered: nr.Considered, ReadAs: readAsViewOf(v, nr.ReadAs),
+		Widened: newWidenedView(v, nr.Widening),
 		Results: make([]rankedView, 0, len(nr.Results)), Excluded: make([]excludedView, 0, len(nr.Excluded)),
-		ExcludedTotal: nr.ExcludedTotal, ExcludedCounts: nr.ExcludedCounts,
+		ExcludedTotal: nr.ExcludedTotal, ExcludedCounts: nr.ExcludedCounts, Meetings: meetingsViewOf(v, nr.Meetings),
 	}
-	if len(ra.Widened) > 0 {
-		nv.ReadAs.Widened = v.Categories(ra.Widened)
+	if len(nr.Crisis) > 0 {
+		nv.Crisis = v.Lines(nr.Crisis)
 	}
-	for _, w := range ra.Words {
-		nv.ReadAs.Words = append(nv.ReadAs.Words, readWordView{Text: w.Text, Categories: w.Categories, CorrectedTo: w.CorrectedTo, Phrase: w.Phrase})
-	}
-	if nr.ReachMeters > 0 {
+	if nr.ReachMeters > 0 && !math.IsInf(nr.ReachMeters, 1) {
 		nv.Reach = &reachView{Meters: nr.ReachMeters, Text: geo.FormatDistance(nr.ReachMeters, v.Unit), Widened: nr.ReachWidened}
 	}
 	for _, r := range nr.Results {
@@ -291,7 +301,7 @@ func needResultView(v present.Viewer, nr match.NeedResult) needView {
 // screening answers GET /api/v1/screening: the AHC screening questions,
 // with their wording in the request's language and in every language, for
 // forms to render. Answers go in POST /api/v1/match's "screening".
-func (s *Server) screening(c echo.Context) error {
+func (s *API) screening(c echo.Context) error {
 	p, err := newParams(c, "lang")
 	if err != nil {
 		return err

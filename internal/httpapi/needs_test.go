@@ -8,21 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"trellis/internal/httpapi"
+	"trellis/internal/app/apptest"
 	"trellis/internal/needs"
 )
 
 // needsEnv is an env that counts searches into its SQLite store.
 func needsEnv(t *testing.T) (*env, *needs.Async) {
 	t.Helper()
-	var rec *needs.Async
-	e := newEnv(t, func(o *httpapi.Options) {
-		store := o.Accounts.(needs.Store)
-		rec = needs.NewAsync(store, needs.AsyncOptions{FlushEvery: time.Hour})
-		o.NeedRecorder, o.NeedStore = rec, store
-	})
-	t.Cleanup(func() { rec.Close(context.Background()) })
-	return e, rec
+	e := newEnvWith(t, apptest.Options{CountNeeds: true})
+	return e, e.site.Needs
 }
 
 type needsReport struct {
@@ -56,17 +50,22 @@ func TestUnmetNeedsCounting(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := now.In(mustZone(t, "America/New_York")).Format("2006-01-02")
+	// Reports count weeks that have ended: the searches' week ends
+	// tonight.
+	e.call(coord, "GET", "/api/v1/reports/unmet-needs?from="+day+"&to="+day, nil, 400, nil)
+	e.advance(24 * time.Hour)
 	var r needsReport
 	e.call(coord, "GET", "/api/v1/reports/unmet-needs?by=category,area&from="+day+"&to="+day, nil, 200, &r)
 	got := map[string]string{}
 	for _, row := range r.Rows {
-		got[row.Category+"@"+row.Area] = fmt.Sprintf("%d/%d/%d %s %s", row.Searches, row.Found, row.Unmet, row.CategoryLabel, row.AreaLabel)
+		got[row.Category+"@"+row.Area] = fmt.Sprintf("%s/%s/%s %s %s", row.Searches, row.Found, row.Unmet, row.CategoryLabel, row.AreaLabel)
 	}
+	// Every count is under 5: each shows as "fewer than 5", zeros as 0.
 	want := map[string]string{
-		"housing.emergency-shelter@county:11001": "1/1/0 Emergency shelter District of Columbia",
-		"legal@county:11001":                     "2/0/2 Legal help District of Columbia",
-		"@":                                      "1/0/1 (not told) (no place given)",
-		"food.pantry@county:11001":               "2/2/0 Food pantry District of Columbia",
+		"housing.emergency-shelter@county:11001": "fewer than 5/fewer than 5/0 Emergency shelter District of Columbia",
+		"legal@county:11001":                     "fewer than 5/0/fewer than 5 Legal help District of Columbia",
+		"@":                                      "fewer than 5/0/fewer than 5 (not told) (no place given)",
+		"food.pantry@county:11001":               "fewer than 5/fewer than 5/0 Food pantry District of Columbia",
 	}
 	if len(got) != len(want) {
 		t.Errorf("rows %v, want %v", got, want)
@@ -76,20 +75,26 @@ func TestUnmetNeedsCounting(t *testing.T) {
 			t.Errorf("%s: %q, want %q", k, got[k], w)
 		}
 	}
-	if r.Total.Searches != 6 || r.Total.Unmet != 3 || r.Rows[0].Unmet != 2 {
-		t.Errorf("total %+v, first row %+v", r.Total, r.Rows[0])
+	// 6 searches, 3 unmet: the total shows, and so the unmet total is
+	// hidden too, since 6 minus the found would give it back.
+	if r.Total.Searches.String() != "6" || r.Total.Unmet.Shown() || r.Total.Found.Shown() || r.Total.UnmetShare != nil {
+		t.Errorf("total %+v", r.Total)
 	}
 
 	// By channel: the specialist's search, the coordinator's.
 	r = needsReport{}
 	e.call(coord, "GET", "/api/v1/reports/unmet-needs?channel=specialist&from="+day+"&to="+day, nil, 200, &r)
-	if len(r.Rows) != 1 || r.Rows[0].Category != "" || r.Rows[0].Unmet != 1 {
+	if len(r.Rows) != 1 || r.Rows[0].Category != "" || r.Rows[0].Unmet.String() != "fewer than 5" {
 		t.Errorf("specialist rows %+v", r.Rows)
 	}
 	r = needsReport{}
 	e.call(coord, "GET", "/api/v1/reports/unmet-needs?channel=api&by=area&from="+day+"&to="+day, nil, 200, &r)
-	if len(r.Rows) != 1 || r.Rows[0].Area != "county:11001" || r.Rows[0].Found != 1 {
+	if len(r.Rows) != 1 || r.Rows[0].Area != "county:11001" || r.Rows[0].Found.String() != "fewer than 5" {
 		t.Errorf("api rows %+v", r.Rows)
+	}
+	resp := e.call(coord, "GET", "/api/v1/reports/unmet-needs?by=week&format=csv&from="+day, nil, 200, nil)
+	if !strings.Contains(string(resp.body), ",6,fewer than 5,fewer than 5,") || !strings.Contains(resp.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("csv by week: %s", resp.body)
 	}
 
 	// Nothing the people typed or where exactly they were is stored.
@@ -130,7 +135,8 @@ func TestUnmetNeedsReportParams(t *testing.T) {
 	e, _ := needsEnv(t)
 	var r needsReport
 	e.call(admin, "GET", "/api/v1/reports/unmet-needs", nil, 200, &r)
-	if r.By != "category" || r.To != "2026-11-22" || r.From != "2026-10-24" || len(r.Rows) != 0 {
+	// Sunday: the last week that has ended is the one before.
+	if r.By != "category" || r.To != clock.Date("2026-11-15") || r.From != clock.Date("2026-08-17") || len(r.Rows) != 0 {
 		t.Errorf("defaults: %+v", r)
 	}
 	e.call(anon, "GET", "/api/v1/reports/unmet-needs", nil, 401, nil)
@@ -138,6 +144,8 @@ func TestUnmetNeedsReportParams(t *testing.T) {
 	bad := []struct{ query, field string }{
 		{"from=2026-13-01", "from"},
 		{"from=2026-11-10&to=2026-11-01", "to"},
+		{"from=" + clock.Date("2026-11-22"), "from"},
+		{"format=xml", "format"},
 		{"by=zip", "by"},
 		{"channel=kiosk", "channel"},
 		{"q=shelter", "q"},
@@ -161,13 +169,14 @@ func TestUnmetNeedsFromMatch(t *testing.T) {
 	if err := rec.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	e.advance(24 * time.Hour)
 	var r needsReport
-	e.call(coord, "GET", "/api/v1/reports/unmet-needs?from=2026-11-22&to=2026-11-22", nil, 200, &r)
+	e.call(coord, "GET", "/api/v1/reports/unmet-needs?from="+clock.Date("2026-11-22")+"&to="+clock.Date("2026-11-22"), nil, 200, &r)
 	got := map[string]string{}
 	for _, row := range r.Rows {
-		got[row.Category] = fmt.Sprintf("%d/%d", row.Searches, row.Found)
+		got[row.Category] = fmt.Sprintf("%s/%s", row.Searches, row.Found)
 	}
-	if len(got) != 2 || got["food.pantry"] != "1/1" || got["legal"] != "1/0" {
+	if len(got) != 2 || got["food.pantry"] != "fewer than 5/fewer than 5" || got["legal"] != "fewer than 5/0" {
 		t.Errorf("rows %v, want the pantry found and legal help not, once each", got)
 	}
 }

@@ -33,7 +33,7 @@ func mustJSON(y []byte) []byte {
 }
 
 // openAPI answers GET /api/v1/openapi.json.
-func (s *Server) openAPI(c echo.Context) error {
+func (s *API) openAPI(c echo.Context) error {
 	if _, err := newParams(c); err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -10,22 +12,24 @@ import (
 	"trellis/internal/apperr"
 	"trellis/internal/auth"
 	"trellis/internal/directory"
+	"trellis/internal/httpserver"
 	"trellis/internal/referral"
 )
 
-func (s *Server) referralRoutes(v1 *echo.Group) {
-	refer := s.RequireUser(auth.PermRefer)
+func (s *API) referralRoutes(v1 *echo.Group) {
+	refer := s.srv.RequireUser(auth.PermRefer)
 	v1.POST("/referrals", s.createReferral, refer)
 	v1.GET("/referrals", s.listReferrals, refer)
 	v1.GET("/referrals/:id", s.getReferral, refer)
 	v1.POST("/referrals/:id/events", s.moveReferral, refer)
 	v1.POST("/referrals/:id/agency-link", s.createAgencyLink, refer)
+	v1.GET("/referrals/:id/agency-links", s.listAgencyLinks, refer)
+	v1.DELETE("/referrals/:id/agency-links/:link", s.revokeAgencyLink, refer)
 	v1.GET("/followups", s.followUps, refer)
-	v1.GET("/reports/referrals", s.referralReport, s.RequireUser(auth.PermStats))
 }
 
 // catalog returns the directory in force, or nil before the first load.
-func (s *Server) catalog() *directory.Catalog {
+func (s *API) catalog() *directory.Catalog {
 	if s.snaps == nil {
 		return nil
 	}
@@ -37,7 +41,7 @@ func (s *Server) catalog() *directory.Catalog {
 
 // referrals returns the referral service, or an Unavailable error when
 // the server has no referral store.
-func (s *Server) referrals() (*referral.Service, error) {
+func (s *API) referrals() (*referral.Service, error) {
 	if s.refs == nil {
 		return nil, apperr.New(apperr.Unavailable, "referrals are not configured on this server")
 	}
@@ -46,12 +50,12 @@ func (s *Server) referrals() (*referral.Service, error) {
 
 // referralViewer is the signed-in specialist as the referral service sees them.
 func referralViewer(c echo.Context) referral.Viewer {
-	u := CurrentUser(c)
-	return referral.Viewer{UserID: u.ID, TeamID: u.TeamID}
+	u := httpserver.CurrentUser(c)
+	return referral.Viewer{UserID: u.ID, TeamID: u.TeamID, Email: u.Email}
 }
 
 // today returns the calendar day of now in the directory's time zone.
-func (s *Server) today() time.Time {
+func (s *API) today() time.Time {
 	now := s.now()
 	if cat := s.catalog(); cat != nil && cat.Info.TimeZone != nil {
 		now = now.In(cat.Info.TimeZone)
@@ -69,9 +73,35 @@ type referralView struct {
 	Overdue bool `json:"overdue"`
 	// Timeline is every event, oldest first; only on single referrals.
 	Timeline []referral.Event `json:"timeline,omitempty"`
+	// Emails are the emails about it and how their delivery went; only
+	// on single referrals.
+	Emails []mailView `json:"emails,omitempty"`
 }
 
-func (s *Server) viewReferral(r *referral.Referral, evs []referral.Event) referralView {
+// mailView is an outbox email as its specialist sees it: to whom, what
+// for, and how delivery went; never its body, which holds the agency's
+// link.
+type mailView struct {
+	Kind        referral.MailKind `json:"kind"`
+	To          string            `json:"to"`
+	QueuedAt    time.Time         `json:"queued_at"`
+	Attempts    int               `json:"attempts"`
+	SentAt      time.Time         `json:"sent_at,omitzero"`
+	FailedAt    time.Time         `json:"failed_at,omitzero"`
+	CancelledAt time.Time         `json:"cancelled_at,omitzero"`
+	LastError   string            `json:"last_error,omitempty"`
+}
+
+func viewMail(ms []*referral.Mail) []mailView {
+	out := make([]mailView, len(ms))
+	for i, m := range ms {
+		out[i] = mailView{Kind: m.Kind, To: m.To, QueuedAt: m.CreatedAt, Attempts: m.Attempts, SentAt: m.SentAt,
+			FailedAt: m.FailedAt, CancelledAt: m.CancelledAt, LastError: m.LastError}
+	}
+	return out
+}
+
+func (s *API) viewReferral(r *referral.Referral, evs []referral.Event) referralView {
 	return referralView{Referral: r, AllowedNext: referral.AllowedNextFor(referral.ActorUser, r.Status),
 		Overdue: r.Overdue(s.today()), Timeline: evs}
 }
@@ -79,6 +109,12 @@ func (s *Server) viewReferral(r *referral.Referral, evs []referral.Event) referr
 // consentBody is the consent part of a new referral.
 type consentBody struct {
 	Method string `json:"method"`
+	// Signature is how written consent was signed: paper (on file) or
+	// electronic (on the device, with SignatureImage).
+	Signature string `json:"signature,omitempty"`
+	// SignatureImage is the electronic signature as a PNG image, in
+	// base64 or as a data: URL.
+	SignatureImage string `json:"signature_image,omitempty"`
 	// Scope is this-referral (the default) or share-with-service.
 	Scope string `json:"scope,omitempty"`
 	// GivenAt defaults to now.
@@ -103,11 +139,21 @@ type newReferralBody struct {
 	FollowUp   date         `json:"follow_up,omitzero"`
 	Contact    *contactBody `json:"contact,omitempty"`
 	Consent    *consentBody `json:"consent"`
+	// AgencyEmail is where to email the receiving agency the link,
+	// instead of the intake email of the service's listing.
+	AgencyEmail string `json:"agency_email,omitempty"`
 }
 
 // createReferral answers POST /api/v1/referrals: 201 with the referral.
-func (s *Server) createReferral(c echo.Context) error {
-	if _, err := newParams(c); err != nil {
+// The agency's email, when one goes out, is in the request's language
+// (lang or Accept-Language).
+func (s *API) createReferral(c echo.Context) error {
+	p, err := newParams(c, "lang")
+	if err != nil {
+		return err
+	}
+	lang := s.lang(c, p)
+	if err := p.check(); err != nil {
 		return err
 	}
 	refs, err := s.referrals()
@@ -126,7 +172,7 @@ func (s *Server) createReferral(c echo.Context) error {
 	}
 	d := referral.Draft{
 		PeerRef: b.PeerRef, Need: b.Need, ServiceKey: b.ServiceID, LocationID: b.LocationID, Notes: b.Notes,
-		FollowUp: b.FollowUp.Time,
+		FollowUp: b.FollowUp.Time, AgencyEmail: b.AgencyEmail, Lang: lang,
 		Consent: referral.Consent{
 			Method: referral.ConsentMethod(b.Consent.Method), Scope: referral.ConsentScope(b.Consent.Scope),
 			GivenAt: b.Consent.GivenAt.Time, Contact: b.Consent.Contact, Part2Notice: b.Consent.Part2Notice,
@@ -134,6 +180,14 @@ func (s *Server) createReferral(c echo.Context) error {
 	}
 	if b.Contact != nil {
 		d.Contact = &referral.Contact{Phone: b.Contact.Phone, Email: b.Contact.Email}
+	}
+	d.Consent.Signature = referral.SignatureKind(b.Consent.Signature)
+	if b.Consent.SignatureImage != "" {
+		img, err := decodeImage(b.Consent.SignatureImage)
+		if err != nil {
+			return apperr.Field("consent.signature_image", "consent.signature_image must be a PNG image in base64, or a data:image/png;base64 URL")
+		}
+		d.Consent.SignatureImage = img
 	}
 	r, err := refs.Create(c.Request().Context(), referralViewer(c), d)
 	if err != nil {
@@ -152,10 +206,11 @@ type referralPage struct {
 }
 
 // listReferrals answers GET /api/v1/referrals: the caller's referrals
-// (and their team's, unless scope=mine), newest first, filtered by status,
-// need and follow-up date.
-func (s *Server) listReferrals(c echo.Context) error {
-	p, err := newParams(c, "status", "need", "scope", "due_before", "page", "per_page")
+// (and their team's, unless scope=mine), newest first or by follow-up
+// date (sort), filtered by status, need, receiving organization (agency),
+// follow-up date, pseudonym and unread agency answers (unread).
+func (s *API) listReferrals(c echo.Context) error {
+	p, err := newParams(c, "status", "need", "scope", "due_before", "peer_ref", "agency", "unread", "sort", "page", "per_page")
 	if err != nil {
 		return err
 	}
@@ -177,6 +232,22 @@ func (s *Server) listReferrals(c echo.Context) error {
 		if cat := s.catalog(); cat != nil && cat.Taxonomy != nil && cat.Taxonomy.Category(f.Need) == nil {
 			p.fail("need", "unknown category %q; GET /api/v1/taxonomy lists them", f.Need)
 		}
+	}
+	if ref := p.str("peer_ref"); ref != "" {
+		f.PeerRef = ref
+		if referral.IsPseudonym(ref) {
+			f.PeerRef = strings.ToUpper(ref)
+		}
+	}
+	if org := p.str("agency"); org != "" {
+		f.Organization = org
+		if cat := s.catalog(); cat != nil && cat.Organization(org) == nil {
+			p.fail("agency", "unknown organization %q; give the organization id of a service, the part of service_id before the dot", org)
+		}
+	}
+	f.Unread = p.boolean("unread")
+	if p.oneOf("sort", "newest", "follow_up") == "follow_up" {
+		f.Order = referral.OrderFollowUp
 	}
 	v := referralViewer(c)
 	if p.oneOf("scope", "mine", "team") == "mine" {
@@ -216,7 +287,7 @@ func joinStatus(ss []referral.Status) string {
 
 // getReferral answers GET /api/v1/referrals/{id}: the referral with its
 // timeline, or 404 when there is none the caller may see.
-func (s *Server) getReferral(c echo.Context) error {
+func (s *API) getReferral(c echo.Context) error {
 	if _, err := newParams(c); err != nil {
 		return err
 	}
@@ -228,11 +299,34 @@ func (s *Server) getReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewReferral(r, evs))
+	// Get checked that the caller may see it, and audited the read.
+	ms, err := refs.Store.Mail(c.Request().Context(), r.ID)
+	if err != nil {
+		return err
+	}
+	v := s.viewReferral(r, evs)
+	v.Emails = viewMail(ms)
+	return c.JSON(http.StatusOK, v)
+}
+
+// decodeImage reads an image sent as base64 or as a data:image/png;base64
+// URL. It returns an error when it is neither.
+func decodeImage(s string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(s, "data:"); ok {
+		mt, data, ok := strings.Cut(rest, ",")
+		if !ok || mt != "image/png;base64" {
+			return nil, errors.New("not a base64 PNG data URL")
+		}
+		s = data
+	}
+	return base64.StdEncoding.DecodeString(s)
 }
 
 // eventBody is POST /api/v1/referrals/{id}/events's body.
 type eventBody struct {
+	// Kind is empty for a move or an update, or consent_withdrawn to
+	// record that the peer withdrew consent (with an optional note).
+	Kind string `json:"kind,omitempty"`
 	// Status is the status to move to; empty to add a note or set the
 	// follow-up date only.
 	Status string `json:"status,omitempty"`
@@ -274,7 +368,7 @@ type moveAnswer struct {
 
 // moveReferral answers POST /api/v1/referrals/{id}/events: 201 with the
 // event, 409 with the allowed next states for a move the machine refuses.
-func (s *Server) moveReferral(c echo.Context) error {
+func (s *API) moveReferral(c echo.Context) error {
 	if _, err := newParams(c); err != nil {
 		return err
 	}
@@ -286,13 +380,28 @@ func (s *Server) moveReferral(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	ch, err := b.change()
-	if err != nil {
-		return err
-	}
-	r, ev, err := refs.Move(c.Request().Context(), referralViewer(c), c.Param("id"), ch)
-	if err != nil {
-		return err
+	var r *referral.Referral
+	var ev referral.Event
+	switch referral.EventKind(b.Kind) {
+	case referral.EventMove:
+		ch, err := b.change()
+		if err != nil {
+			return err
+		}
+		r, ev, err = refs.Move(c.Request().Context(), referralViewer(c), c.Param("id"), ch)
+		if err != nil {
+			return err
+		}
+	case referral.EventConsentWithdrawn:
+		if b.Status != "" || !b.FollowUp.IsZero() || b.ExpectedStatus != "" {
+			return apperr.Field("kind", "a consent withdrawal takes a note only: Trellis cancels an open referral itself")
+		}
+		r, ev, err = refs.WithdrawConsent(c.Request().Context(), referralViewer(c), c.Param("id"), b.Note)
+		if err != nil {
+			return err
+		}
+	default:
+		return apperr.Field("kind", "kind must be empty (a move or an update) or %s", referral.EventConsentWithdrawn)
 	}
 	return c.JSON(http.StatusCreated, moveAnswer{Event: ev, Referral: s.viewReferral(r, nil)})
 }
@@ -308,7 +417,7 @@ type linkAnswer struct {
 
 // createAgencyLink answers POST /api/v1/referrals/{id}/agency-link: 201
 // with the link for the receiving agency.
-func (s *Server) createAgencyLink(c echo.Context) error {
+func (s *API) createAgencyLink(c echo.Context) error {
 	if _, err := newParams(c); err != nil {
 		return err
 	}
@@ -324,11 +433,63 @@ func (s *Server) createAgencyLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := s.baseURL
-	if base == "" {
-		base = c.Scheme() + "://" + c.Request().Host
+	return c.JSON(http.StatusCreated, linkAnswer{URL: s.srv.BaseURL(c) + s.agencyPath + token, Token: token, LinkID: l.ID, ExpiresAt: l.ExpiresAt})
+}
+
+// linkView is an agency link as listed: never its token, which is not
+// kept.
+type linkView struct {
+	ID        string           `json:"id"`
+	CreatedAt time.Time        `json:"created_at"`
+	ExpiresAt time.Time        `json:"expires_at"`
+	RevokedAt time.Time        `json:"revoked_at,omitzero"`
+	Revoked   referral.LinkEnd `json:"revoked_reason,omitempty"`
+	// Works is true while the agency can open the link.
+	Works bool `json:"works"`
+}
+
+// listAgencyLinks answers GET /api/v1/referrals/{id}/agency-links: the
+// referral's links, newest first, and whether each still works.
+func (s *API) listAgencyLinks(c echo.Context) error {
+	if _, err := newParams(c); err != nil {
+		return err
 	}
-	return c.JSON(http.StatusCreated, linkAnswer{URL: base + s.agencyPath + token, Token: token, LinkID: l.ID, ExpiresAt: l.ExpiresAt})
+	refs, err := s.referrals()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ls, err := refs.AgencyLinks(ctx, referralViewer(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	r, err := refs.Store.Referral(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]linkView, len(ls))
+	for i, l := range ls {
+		out[i] = linkView{ID: l.ID, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, RevokedAt: l.RevokedAt, Revoked: l.RevokedReason,
+			Works: l.Gone(r) == nil && !l.Expired(s.now())}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"links": out})
+}
+
+// revokeAgencyLink answers DELETE /api/v1/referrals/{id}/agency-links/{link}:
+// 204, after which the link answers 410; 404 for a link the referral does
+// not have.
+func (s *API) revokeAgencyLink(c echo.Context) error {
+	if _, err := newParams(c); err != nil {
+		return err
+	}
+	refs, err := s.referrals()
+	if err != nil {
+		return err
+	}
+	if err := refs.RevokeAgencyLink(c.Request().Context(), referralViewer(c), c.Param("id"), c.Param("link")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // followUpsAnswer is GET /api/v1/followups's answer.
@@ -340,7 +501,7 @@ type followUpsAnswer struct {
 // followUps answers GET /api/v1/followups: the caller's open referrals
 // whose follow-up date is today (in the directory's time zone, or as_of)
 // or earlier, the most overdue first.
-func (s *Server) followUps(c echo.Context) error {
+func (s *API) followUps(c echo.Context) error {
 	p, err := newParams(c, "as_of")
 	if err != nil {
 		return err
@@ -369,69 +530,6 @@ func (s *Server) followUps(c echo.Context) error {
 		v := s.viewReferral(r, nil)
 		v.Overdue = r.Overdue(asOf)
 		out.FollowUps[i] = v
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// reportAnswer is GET /api/v1/reports/referrals's answer: counts only,
-// nothing about any one peer or referral.
-type reportAnswer struct {
-	Since    string         `json:"since,omitempty"`
-	Until    string         `json:"until,omitempty"`
-	Total    int            `json:"total"`
-	ByStatus map[string]int `json:"by_status"`
-	ByNeed   map[string]int `json:"by_need"`
-	// Rows count referrals by service, need and status.
-	Rows []referral.Stat `json:"rows"`
-}
-
-// referralReport answers GET /api/v1/reports/referrals: referral counts
-// for coordinators and admins, created in [since, until).
-func (s *Server) referralReport(c echo.Context) error {
-	p, err := newParams(c, "since", "until")
-	if err != nil {
-		return err
-	}
-	refs, err := s.referrals()
-	if err != nil {
-		return err
-	}
-	var f referral.StatsFilter
-	for _, name := range []string{"since", "until"} {
-		t, err := parseDate(p.str(name))
-		if err != nil {
-			p.fail(name, "%s %s", name, err.Error())
-		}
-		if name == "since" {
-			f.Since = t
-		} else {
-			f.Until = t
-		}
-	}
-	if err := p.check(); err != nil {
-		return err
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return apperr.Field("until", "until must be after since")
-	}
-	rows, err := refs.Store.Stats(c.Request().Context(), f)
-	if err != nil {
-		return err
-	}
-	out := reportAnswer{ByStatus: map[string]int{}, ByNeed: map[string]int{}, Rows: rows}
-	if !f.Since.IsZero() {
-		out.Since = f.Since.Format(time.DateOnly)
-	}
-	if !f.Until.IsZero() {
-		out.Until = f.Until.Format(time.DateOnly)
-	}
-	for _, st := range referral.Statuses {
-		out.ByStatus[string(st)] = 0
-	}
-	for _, r := range rows {
-		out.Total += r.Count
-		out.ByStatus[string(r.Status)] += r.Count
-		out.ByNeed[r.Need] += r.Count
 	}
 	return c.JSON(http.StatusOK, out)
 }

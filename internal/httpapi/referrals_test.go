@@ -1,19 +1,27 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"trellis/internal/app"
 	"trellis/internal/auth"
-	"trellis/internal/httpapi"
+	"trellis/internal/httpserver"
+	"trellis/internal/referral"
+	"trellis/internal/referral/referraltest"
 )
 
 // referralJSON is a referral as the API answers it.
@@ -71,9 +79,12 @@ func TestReferralFlow(t *testing.T) {
 
 	var r referralJSON
 	resp := e.call("ana", "POST", "/api/v1/referrals", map[string]any{
-		"peer_ref": "JD-17", "service_id": serviceID, "need": "housing.emergency-shelter",
-		"consent": map[string]string{"method": "verbal"}, "follow_up": "2026-11-22",
+		"service_id": serviceID, "need": "housing.emergency-shelter",
+		"consent": map[string]string{"method": "verbal"}, "follow_up": clock.Date("2026-11-22"),
 	}, 201, &r)
+	if !referral.IsPseudonym(r.PeerRef) {
+		t.Errorf("issued peer_ref %q is not a pseudonym", r.PeerRef)
+	}
 	if r.ID == "" || r.Status != "sent" || r.LocationID != "main" || r.Consent.Scope != "this-referral" || r.Consent.RecordedBy != e.users[specA].ID {
 		t.Fatalf("created %+v", r)
 	}
@@ -100,7 +111,7 @@ func TestReferralFlow(t *testing.T) {
 		Allowed []string `json:"allowed"`
 	}
 	resp = e.call(anon, "GET", agencyPath, nil, 200, &view)
-	if view.PeerRef != "JD-17" || view.Status != "sent" || !slices.Equal(view.Allowed, []string{"accepted", "declined"}) {
+	if view.PeerRef != r.PeerRef || view.Status != "sent" || !slices.Equal(view.Allowed, []string{"accepted", "declined"}) {
 		t.Errorf("agency view %s", resp.body)
 	}
 	var moved struct {
@@ -139,49 +150,61 @@ func TestReferralFlow(t *testing.T) {
 		FollowUps []referralJSON `json:"followups"`
 	}
 	e.call("ana", "GET", "/api/v1/followups", nil, 200, &fu)
-	if fu.AsOf != "2026-11-22" || len(fu.FollowUps) != 1 || fu.FollowUps[0].ID != r.ID || fu.FollowUps[0].Overdue {
+	if fu.AsOf != clock.Date("2026-11-22") || len(fu.FollowUps) != 1 || fu.FollowUps[0].ID != r.ID || fu.FollowUps[0].Overdue {
 		t.Errorf("follow-ups today: %+v", fu)
 	}
-	e.call("ana", "GET", "/api/v1/followups?as_of=2026-11-23", nil, 200, &fu)
+	e.call("ana", "GET", "/api/v1/followups?as_of="+clock.Date("2026-11-23"), nil, 200, &fu)
 	if len(fu.FollowUps) != 1 || !fu.FollowUps[0].Overdue {
 		t.Errorf("follow-ups tomorrow: %+v", fu)
 	}
-	e.call("ana", "GET", "/api/v1/followups?as_of=2026-11-21", nil, 200, &fu)
+	e.call("ana", "GET", "/api/v1/followups?as_of="+clock.Date("2026-11-21"), nil, 200, &fu)
 	if len(fu.FollowUps) != 0 {
 		t.Errorf("follow-ups yesterday: %+v", fu)
 	}
 
-	// The specialist completes it; nothing moves a closed referral.
+	// The specialist completes it; the agency link ends with it, and
+	// nothing moves a closed referral.
 	e.call("ana", "POST", "/api/v1/referrals/"+r.ID+"/events", map[string]string{"status": "completed", "note": "housed"}, 201, nil)
-	resp = e.call(anon, "POST", agencyPath+"/events", map[string]string{"status": "completed"}, 409, nil)
-	if ae := decodeError(t, resp.body); !equalAny(ae.Error.Details["allowed"]) {
-		t.Errorf("closed referral 409 body %s", resp.body)
+	resp = e.call(anon, "POST", agencyPath+"/events", map[string]string{"status": "completed"}, 410, nil)
+	if ae := decodeError(t, resp.body); ae.Error.Code != "gone" || ae.Error.Details["reason"] != "closed" || !strings.Contains(ae.Error.Message, "closed") {
+		t.Errorf("closed referral's link: %s", resp.body)
 	}
+	e.call("ana", "POST", "/api/v1/referrals/"+r.ID+"/events", map[string]string{"status": "accepted"}, 409, nil)
 	e.call("ana", "GET", "/api/v1/followups", nil, 200, &fu)
 	if len(fu.FollowUps) != 0 {
 		t.Errorf("closed referral still due: %+v", fu)
 	}
 
-	// The coordinator sees counts, not referrals.
+	// The coordinator sees counts, not referrals, once the week has
+	// ended; the one referral is "fewer than 5" wherever it is counted.
+	e.advance(24 * time.Hour)
 	var rep struct {
-		Total    int            `json:"total"`
-		ByStatus map[string]int `json:"by_status"`
-		Rows     []struct {
-			ServiceID string `json:"service_id"`
-			Count     int    `json:"count"`
-		} `json:"rows"`
+		From, To string
+		Total    json.RawMessage `json:"total"`
+		ByWeek   []struct {
+			Week   string            `json:"week"`
+			Counts []json.RawMessage `json:"counts"`
+		} `json:"by_week"`
+		ByAgency []struct {
+			ID        string          `json:"id"`
+			Referrals json.RawMessage `json:"referrals"`
+		} `json:"by_agency"`
 	}
-	resp = e.call(coord, "GET", "/api/v1/reports/referrals?since=2026-11-01", nil, 200, &rep)
-	if rep.Total != 1 || rep.ByStatus["completed"] != 1 || len(rep.Rows) != 1 || rep.Rows[0].ServiceID != serviceID {
+	resp = e.call(coord, "GET", "/api/v1/reports/referrals?from="+clock.Date("2026-11-22")+"&to="+clock.Date("2026-11-22"), nil, 200, &rep)
+	few := `"fewer than 5"`
+	if rep.From != clock.Date("2026-11-16") || rep.To != clock.Date("2026-11-22") || string(rep.Total) != few ||
+		len(rep.ByWeek) != 1 || string(rep.ByWeek[0].Counts[3]) != few || len(rep.ByAgency) != 1 ||
+		rep.ByAgency[0].ID != strings.SplitN(serviceID, ".", 2)[0] || string(rep.ByAgency[0].Referrals) != few {
 		t.Errorf("report %s", resp.body)
 	}
-	if strings.Contains(string(resp.body), "JD-17") || strings.Contains(string(resp.body), r.ID) {
+	if strings.Contains(string(resp.body), r.PeerRef) || strings.Contains(string(resp.body), r.ID) || regexp.MustCompile(`[\[,]1[,\]]`).Match(resp.body) {
 		t.Errorf("report leaks a referral: %s", resp.body)
 	}
-	e.call(coord, "GET", "/api/v1/reports/referrals?since=2026-12-01", nil, 200, &rep)
-	if rep.Total != 0 {
-		t.Errorf("report since December: %d", rep.Total)
+	resp = e.call(coord, "GET", "/api/v1/reports/referrals?format=csv&table=needs&from="+clock.Date("2026-11-22"), nil, 200, nil)
+	if ct := resp.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") || !strings.Contains(string(resp.body), "total,,fewer than 5,") {
+		t.Errorf("csv %s: %s", ct, resp.body)
 	}
+	e.call(coord, "GET", "/api/v1/reports/referrals?from="+clock.Date("2026-11-23"), nil, 400, nil)
 }
 
 func equalAny(v any, want ...string) bool {
@@ -201,8 +224,15 @@ func equalAny(v any, want ...string) bool {
 // and their team; nobody else, in the list or by id.
 func TestReferralVisibility(t *testing.T) {
 	e := newEnv(t)
-	a := e.newReferral(specA)
-	b := e.newReferral(specB, func(d *referralDraft) { d.PeerRef = "BB-2" })
+	a := e.newReferral(specA, func(d *referralDraft) { d.FollowUp = now.AddDate(0, 0, 9) })
+	b := e.newReferral(specB, func(d *referralDraft) { d.PeerRef = "P-CC22D" })
+	pantry := e.newReferral(specA, func(d *referralDraft) {
+		d.Need, d.ServiceKey, d.LocationID, d.FollowUp = "food", "capitol-pantry.groceries", "", now.AddDate(0, 0, 2)
+	})
+	if _, _, err := (&referral.Service{Store: e.db, Now: func() time.Time { return now }}).AgencyMove(context.Background(),
+		e.agencyToken(specA, pantry.ID), referral.Change{To: referral.StatusAccepted}); err != nil {
+		t.Fatal(err)
+	}
 	listIDs := func(who, query string) []string {
 		var page struct {
 			Total     int
@@ -222,25 +252,49 @@ func TestReferralVisibility(t *testing.T) {
 		name, who, query string
 		want             []string
 	}{
-		{"A sees A's", specA, "", []string{a.ID}},
+		{"A sees A's", specA, "", []string{pantry.ID, a.ID}},
 		{"B sees B's", specB, "", []string{b.ID}},
-		{"teammate sees the team's", teammate, "", []string{a.ID}},
+		{"teammate sees the team's", teammate, "", []string{pantry.ID, a.ID}},
 		{"teammate's own only", teammate, "?scope=mine", nil},
-		{"status filter", specA, "?status=accepted,declined", nil},
+		{"status filter", specA, "?status=completed,declined", nil},
 		{"status filter matches", specA, "?status=sent", []string{a.ID}},
 		{"need includes subcategories", specA, "?need=housing", []string{a.ID}},
-		{"other need", specA, "?need=food", nil},
-		{"paging past the end", specA, "?page=2&per_page=1", nil},
+		{"by pseudonym", specA, "?peer_ref=" + a.PeerRef, []string{a.ID}},
+		{"by pseudonym, lowercase", specA, "?peer_ref=" + strings.ToLower(a.PeerRef), []string{a.ID}},
+		{"by another's pseudonym", specA, "?peer_ref=P-CC22D", nil},
+		{"other need", specA, "?need=healthcare", nil},
+		{"by agency", specA, "?agency=capitol-pantry", []string{pantry.ID}},
+		{"unread answers", specA, "?unread=true", []string{pantry.ID}},
+		{"unread answers are the referrer's, not the team's", teammate, "?unread=1", nil},
+		{"by follow-up date", specA, "?sort=follow_up", []string{pantry.ID, a.ID}},
+		{"paging past the end", specA, "?page=3&per_page=1", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e.t = t
-			if got := listIDs(tc.who, tc.query); !slices.Equal(got, tc.want) {
+			got := listIDs(tc.who, tc.query)
+			if !strings.Contains(tc.query, "sort=") {
+				// Referrals made in the same instant come in no set order.
+				got, tc.want = slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tc.want))
+			}
+			if !slices.Equal(got, tc.want) {
 				t.Errorf("ids %v, want %v", got, tc.want)
 			}
 		})
 	}
 	e.t = t
+	// Opening it as its specialist reads the answer; as a teammate not.
+	var got struct {
+		AnsweredAt string `json:"answered_at"`
+	}
+	e.call(teammate, "GET", "/api/v1/referrals/"+pantry.ID, nil, 200, &got)
+	if got.AnsweredAt == "" || !slices.Equal(listIDs(specA, "?unread=true"), []string{pantry.ID}) {
+		t.Errorf("after the teammate opened it: answered_at %q, unread %v", got.AnsweredAt, listIDs(specA, "?unread=true"))
+	}
+	e.call(specA, "GET", "/api/v1/referrals/"+pantry.ID, nil, 200, nil)
+	if ids := listIDs(specA, "?unread=true"); ids != nil {
+		t.Errorf("unread after the specialist opened it: %v", ids)
+	}
 	e.call(teammate, "GET", "/api/v1/referrals/"+a.ID, nil, 200, nil)
 	e.call(specB, "GET", "/api/v1/referrals/"+a.ID, nil, 404, nil)
 	e.call(specB, "POST", "/api/v1/referrals/"+a.ID+"/events", map[string]string{"status": "cancelled"}, 404, nil)
@@ -252,7 +306,7 @@ func TestReferralVisibility(t *testing.T) {
 func TestStrictBodies(t *testing.T) {
 	e := newEnv(t)
 	r := e.newReferral(specA)
-	good := `"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing.emergency-shelter", "consent": {"method": "verbal"}`
+	good := `"peer_ref": "P-7K3QW", "service_id": "north-shelter.beds", "need": "housing.emergency-shelter", "consent": {"method": "verbal"}`
 	tests := []struct {
 		name, path, body string
 		ctype            string
@@ -276,20 +330,38 @@ func TestStrictBodies(t *testing.T) {
 		{"form content type", "/api/v1/referrals", `{` + good + `}`, "application/x-www-form-urlencoded", 400, "", "Content-Type: application/json"},
 		{"too large", "/api/v1/referrals", `{` + good + `, "notes": "` + strings.Repeat("a", 70<<10) + `"}`, "", 413, "", "too large"},
 		{"far too large", "/api/v1/referrals", `{"notes": "` + strings.Repeat("a", 2<<20) + `"}`, "", 413, "", "too large"},
-		{"no consent", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing"}`, "", 400, "consent", "required"},
-		{"no consent method", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing", "consent": {}}`, "", 400, "consent.method", "required"},
-		{"a name as peer_ref", "/api/v1/referrals", `{"peer_ref": "John Smith", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 400, "peer_ref", "pseudonymous"},
-		{"unknown service", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.spa", "need": "housing", "consent": {"method": "verbal"}}`, "", 400, "service_id", "no service"},
-		{"unknown need", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "castles", "consent": {"method": "verbal"}}`, "", 400, "need", "taxonomy"},
-		{"substance use without the Part 2 notice", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written"}}`, "", 400, "consent.part2_notice", "42 CFR Part 2"},
+		{"no consent", "/api/v1/referrals", `{"service_id": "north-shelter.beds", "need": "housing"}`, "", 400, "consent", "required"},
+		{"no consent method", "/api/v1/referrals", `{"service_id": "north-shelter.beds", "need": "housing", "consent": {}}`, "", 400, "consent.method", "required"},
+		{"a name as peer_ref", "/api/v1/referrals", `{"peer_ref": "John Smith", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a name"},
+		{"free text as peer_ref", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "not a pseudonym Trellis issued"},
+		{"JohnSmith", "/api/v1/referrals", `{"peer_ref": "JohnSmith", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a name"},
+		{"John.Smith", "/api/v1/referrals", `{"peer_ref": "John.Smith", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a name"},
+		{"Maria_Garcia_DOB1990", "/api/v1/referrals", `{"peer_ref": "Maria_Garcia_DOB1990", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "a name and a birth date"},
+		{"202.555.0199", "/api/v1/referrals", `{"peer_ref": "202.555.0199", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a phone number"},
+		{"Jan-02-1990", "/api/v1/referrals", `{"peer_ref": "Jan-02-1990", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a date"},
+		{"MRN12345", "/api/v1/referrals", `{"peer_ref": "MRN12345", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "looks like a record or case number"},
+		{"a pseudonym with a typo", "/api/v1/referrals", `{"peer_ref": "P-7K3QX", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal"}}`, "", 422, "peer_ref", "mistyped"},
+		{"unknown service", "/api/v1/referrals", `{"service_id": "north-shelter.spa", "need": "housing", "consent": {"method": "verbal"}}`, "", 400, "service_id", "no service"},
+		{"unknown need", "/api/v1/referrals", `{"service_id": "north-shelter.beds", "need": "castles", "consent": {"method": "verbal"}}`, "", 400, "need", "taxonomy"},
+		{"substance use, verbal consent", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "verbal", "part2_notice": true}}`, "", 422, "consent.method", "need written consent"},
+		{"substance use, written but not signed", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "part2_notice": true}}`, "", 422, "consent.signature", "42 CFR Part 2"},
+		{"substance use without the Part 2 notice", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "paper"}}`, "", 422, "consent.part2_notice", "42 CFR Part 2"},
+		{"substance use, consent given in 1999", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "paper", "part2_notice": true, "given_at": "1999-01-01T00:00:00Z"}}`, "", 422, "consent.given_at", "more than 30 days ago"},
+		{"substance use, consent given in the future", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "paper", "part2_notice": true, "given_at": "` + now.Add(48*time.Hour).Format(time.RFC3339) + `"}}`, "", 422, "consent.given_at", "future"},
+		{"electronic signature without the image", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "electronic", "part2_notice": true}}`, "", 422, "consent.signature_image", "captured on the device"},
+		{"signature image not base64", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "electronic", "signature_image": "data:image/png;base64,???", "part2_notice": true}}`, "", 400, "consent.signature_image", "PNG"},
+		{"signature image not a PNG", "/api/v1/referrals", `{"service_id": "mind-center.counseling", "need": "substance-use", "consent": {"method": "written", "signature": "electronic", "signature_image": "R0lGODlhAQABAAAAACw=", "part2_notice": true}}`, "", 400, "consent.signature_image", "PNG"},
+		{"unknown signature", "/api/v1/referrals", `{` + good[:len(good)-1] + `, "signature": "thumb"}}`, "", 400, "consent.signature", "paper"},
 		{"contact without consent", "/api/v1/referrals", `{` + good + `, "contact": {"phone": "202-555-0100"}}`, "", 400, "contact", "consent.contact"},
-		{"bad given_at", "/api/v1/referrals", `{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal", "given_at": "yesterday"}}`, "", 400, "consent.given_at", "RFC 3339"},
+		{"bad given_at", "/api/v1/referrals", `{"service_id": "north-shelter.beds", "need": "housing", "consent": {"method": "verbal", "given_at": "yesterday"}}`, "", 400, "consent.given_at", "RFC 3339"},
 		{"unknown status", "/api/v1/referrals/" + r.ID + "/events", `{"status": "done"}`, "", 400, "status", "one of"},
 		{"decline without reason", "/api/v1/referrals/" + r.ID + "/events", `{"status": "declined"}`, "", 400, "note", "reason"},
 		{"empty update", "/api/v1/referrals/" + r.ID + "/events", `{}`, "", 400, "status", "note or a follow-up"},
 		{"users may not expire", "/api/v1/referrals/" + r.ID + "/events", `{"status": "expired"}`, "", 409, "", "cannot become expired"},
 		{"stale expected status", "/api/v1/referrals/" + r.ID + "/events", `{"status": "cancelled", "expected_status": "accepted"}`, "", 409, "", "while you were changing it"},
 		{"event unknown field", "/api/v1/referrals/" + r.ID + "/events", `{"state": "accepted"}`, "", 400, "state", "unknown field"},
+		{"event unknown kind", "/api/v1/referrals/" + r.ID + "/events", `{"kind": "erased"}`, "", 400, "kind", "consent_withdrawn"},
+		{"withdrawal with a status", "/api/v1/referrals/" + r.ID + "/events", `{"kind": "consent_withdrawn", "status": "cancelled"}`, "", 400, "kind", "note only"},
 		{"agency link with a body", "/api/v1/referrals/" + r.ID + "/agency-link", `{"ttl": 5}`, "", 400, "ttl", "unknown field"},
 		{"token without password", "/api/v1/auth/tokens", `{"email": "ana@example.org"}`, "", 400, "password", "required"},
 		{"token email not a string", "/api/v1/auth/tokens", `{"email": 5, "password": "x"}`, "", 400, "email", "must be a string"},
@@ -336,12 +408,17 @@ func TestBadQueryParameters(t *testing.T) {
 		{"unknown", specA, "/api/v1/referrals?sort=new", "sort"},
 		{"bad status", specA, "/api/v1/referrals?status=sent,lost", "status"},
 		{"unknown need", specA, "/api/v1/referrals?need=castles", "need"},
+		{"unknown agency", specA, "/api/v1/referrals?agency=castles", "agency"},
+		{"bad unread", specA, "/api/v1/referrals?unread=maybe", "unread"},
 		{"bad scope", specA, "/api/v1/referrals?scope=all", "scope"},
 		{"bad due_before", specA, "/api/v1/referrals?due_before=soon", "due_before"},
 		{"per_page too big", specA, "/api/v1/referrals?per_page=501", "per_page"},
 		{"bad as_of", specA, "/api/v1/followups?as_of=13/01/2026", "as_of"},
-		{"bad since", coord, "/api/v1/reports/referrals?since=last+week", "since"},
-		{"until before since", coord, "/api/v1/reports/referrals?since=2026-11-01&until=2026-10-01", "until"},
+		{"bad from", coord, "/api/v1/reports/referrals?from=last+week", "from"},
+		{"to before from", coord, "/api/v1/reports/referrals?from=2026-11-01&to=2026-10-01", "to"},
+		{"old names", coord, "/api/v1/reports/referrals?since=2026-11-01", "since"},
+		{"table without csv", coord, "/api/v1/reports/referrals?table=needs", "table"},
+		{"team for a specialist", specA, "/api/v1/reports/referrals?team=team-east", "team"},
 		{"params on a referral", specA, "/api/v1/referrals/X?full=1", "full"},
 	}
 	for _, tc := range tests {
@@ -387,8 +464,8 @@ func TestSessionsAndCSRF(t *testing.T) {
 		t.Fatalf("session answer %s", resp.body)
 	}
 
-	body := map[string]any{"peer_ref": "JD-17", "service_id": "north-shelter.beds", "need": "housing", "consent": map[string]string{"method": "verbal"}}
-	csrf := func(tok string) http.Header { return http.Header{httpapi.CSRFHeader: {tok}} }
+	body := map[string]any{"service_id": "north-shelter.beds", "need": "housing", "consent": map[string]string{"method": "verbal"}}
+	csrf := func(tok string) http.Header { return http.Header{httpserver.CSRFHeader: {tok}} }
 	tests := []struct {
 		name   string
 		req    request
@@ -399,9 +476,9 @@ func TestSessionsAndCSRF(t *testing.T) {
 		{"unsafe request with a bad CSRF token", request{method: "POST", path: "/api/v1/referrals", body: body, header: csrf("forged")}, 403},
 		{"unsafe request with CSRF", request{method: "POST", path: "/api/v1/referrals", body: body, header: csrf(sess.CSRFToken)}, 201},
 		{"cross-site origin", request{method: "POST", path: "/api/v1/referrals", body: body,
-			header: http.Header{httpapi.CSRFHeader: {sess.CSRFToken}, "Origin": {"https://evil.example"}}}, 403},
+			header: http.Header{httpserver.CSRFHeader: {sess.CSRFToken}, "Origin": {"https://evil.example"}}}, 403},
 		{"same origin", request{method: "POST", path: "/api/v1/referrals", body: body,
-			header: http.Header{httpapi.CSRFHeader: {sess.CSRFToken}, "Origin": {e.base}}}, 201},
+			header: http.Header{httpserver.CSRFHeader: {sess.CSRFToken}, "Origin": {e.base}}}, 201},
 		{"who am I", request{method: "GET", path: "/api/v1/auth/session"}, 200},
 	}
 	for _, tc := range tests {
@@ -482,7 +559,7 @@ func TestTokensRevoke(t *testing.T) {
 		t.Errorf("revoked token: %s", resp.body)
 	}
 	e.call(specA, "GET", "/api/v1/auth/tokens", nil, 200, &list)
-	if got := byID(); got[tok.ID] == "laptop," || !strings.HasPrefix(got[tok.ID], "laptop,2026-") {
+	if got := byID(); got[tok.ID] == "laptop," || !strings.HasPrefix(got[tok.ID], "laptop,"+now.UTC().Format("2006-")) {
 		t.Errorf("revoked token listed as valid: %+v", list)
 	}
 	for _, h := range []string{"Basic YW5hOnB3", "Bearer", "Bearer not-a-token", "trl_abc"} {
@@ -494,9 +571,9 @@ func TestTokensRevoke(t *testing.T) {
 }
 
 // TestSignInRateLimit checks that password guessing from one address is
-// slowed down.
+// slowed down, across the token and session sign-ins.
 func TestSignInRateLimit(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.SignInRate, o.SignInBurst = 0.001, 3 })
+	e := newEnv(t, func(h *app.HTTP) { h.SignIn.AddressRate, h.SignIn.AddressBurst = 0.001, 3 })
 	bad := map[string]string{"email": "ana@example.org", "password": "not the password"}
 	for i := range 3 {
 		if resp := e.do(request{method: "POST", path: "/api/v1/auth/tokens", body: bad}); resp.status != 401 {
@@ -518,7 +595,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	e := newEnv(t)
 	var r referralJSON
 	e.call(specA, "POST", "/api/v1/referrals", map[string]any{
-		"peer_ref": "QX-93", "service_id": "north-shelter.beds", "need": "housing.emergency-shelter",
+		"peer_ref": "P-QX93N", "service_id": "north-shelter.beds", "need": "housing.emergency-shelter",
 		"notes": "sleeps behind the library on Fifth", "contact": map[string]string{"phone": "202-555-0143"},
 		"consent": map[string]any{"method": "verbal", "contact": true, "scope": "share-with-service"},
 	}, 201, &r)
@@ -538,7 +615,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	if !strings.Contains(out, "route=/api/v1/referrals") || !strings.Contains(out, "route=/api/v1/agency/:token/events") {
 		t.Fatalf("log lacks the requests:\n%s", out)
 	}
-	for _, secret := range []string{"QX-93", "QX-94", "library", "202-555-0143", "zebra", "aardvark", "badly formed", link.Token, e.tokens[specA], testPassword, "ana@example.org"} {
+	for _, secret := range []string{"P-QX93N", "QX-94", "library", "202-555-0143", "zebra", "aardvark", "badly formed", link.Token, e.tokens[specA], testPassword, "ana@example.org"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log contains %q:\n%s", secret, out)
 		}
@@ -556,11 +633,11 @@ func decodeInto(t *testing.T, b []byte, v any) {
 // links start with it, cookies are Secure, and requests whose Origin is
 // that address pass the origin check behind a proxy that rewrites Host.
 func TestBaseURL(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.BaseURL = "https://trellis.example.org/"; o.AgencyPath = "/agency" })
+	e := newEnv(t, func(h *app.HTTP) { h.BaseURL = "https://trellis.example.org/" })
 	r := e.newReferral(specA)
 	var link struct{ URL, Token string }
 	e.call(specA, "POST", "/api/v1/referrals/"+r.ID+"/agency-link", nil, 201, &link)
-	if link.URL != "https://trellis.example.org/agency/"+link.Token {
+	if link.URL != "https://trellis.example.org/api/v1/agency/"+link.Token {
 		t.Errorf("link %q", link.URL)
 	}
 	resp := e.do(request{method: "POST", path: "/api/v1/auth/session", body: map[string]string{"email": "ana@example.org", "password": testPassword},
@@ -585,7 +662,7 @@ func TestBaseURL(t *testing.T) {
 		t.Run(tc.origin, func(t *testing.T) {
 			e.t = t
 			resp := e.do(request{method: "POST", path: "/api/v1/referrals/" + r.ID + "/events", body: map[string]string{"note": "called"},
-				header: http.Header{"Cookie": {cookie}, "Origin": {tc.origin}, httpapi.CSRFHeader: {sess.CSRFToken}}})
+				header: http.Header{"Cookie": {cookie}, "Origin": {tc.origin}, httpserver.CSRFHeader: {sess.CSRFToken}}})
 			if resp.status != tc.status {
 				t.Errorf("status %d, want %d: %s", resp.status, tc.status, resp.body)
 			}
@@ -605,14 +682,14 @@ func TestBaseURL(t *testing.T) {
 func TestIdentifyForPages(t *testing.T) {
 	e := newEnv(t)
 	who := func(c echo.Context) error {
-		u := httpapi.CurrentUser(c)
+		u := httpserver.CurrentUser(c)
 		if u == nil {
 			return c.String(http.StatusOK, "anonymous")
 		}
-		return c.String(http.StatusOK, u.Email+" csrf="+strconv.FormatBool(httpapi.CSRFToken(c) != ""))
+		return c.String(http.StatusOK, u.Email+" csrf="+strconv.FormatBool(httpserver.CSRFToken(c) != ""))
 	}
-	e.api.Echo().GET("/test/whoami", who, e.api.Identify())
-	e.api.Echo().POST("/test/refer", who, e.api.RequireUser(auth.PermRefer))
+	e.srv.Echo().GET("/test/whoami", who, e.srv.Identify())
+	e.srv.Echo().POST("/test/refer", who, e.srv.RequireUser(auth.PermRefer))
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
@@ -634,7 +711,7 @@ func TestIdentifyForPages(t *testing.T) {
 		{"guarded page, anonymous", request{method: "POST", path: "/test/refer"}, 401, ""},
 		{"guarded page, coordinator", request{method: "POST", path: "/test/refer", token: e.tokens[coord]}, 403, ""},
 		{"guarded page, cookie without CSRF", request{method: "POST", path: "/test/refer", client: browser}, 403, ""},
-		{"guarded page, cookie with CSRF", request{method: "POST", path: "/test/refer", client: browser, header: http.Header{httpapi.CSRFHeader: {sess.CSRFToken}}}, 200, "ben@example.org"},
+		{"guarded page, cookie with CSRF", request{method: "POST", path: "/test/refer", client: browser, header: http.Header{httpserver.CSRFHeader: {sess.CSRFToken}}}, 200, "ben@example.org"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -644,5 +721,223 @@ func TestIdentifyForPages(t *testing.T) {
 				t.Errorf("%d %s, want %d %q", resp.status, resp.body, tc.status, tc.body)
 			}
 		})
+	}
+}
+
+// TestAgencyLinksEnd checks, through the API, every way an agency link
+// stops working: the next request after a cancellation, a newer link, a
+// revocation or a withdrawal of consent gets 410 with the reason.
+func TestAgencyLinksEnd(t *testing.T) {
+	// A clock that ticks a second a call, so that links are made one
+	// after the other.
+	tick := now
+	e := newEnv(t, func(o *app.HTTP) {
+		var mu sync.Mutex
+		o.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); tick = tick.Add(time.Second); return tick }
+	})
+	link := func(id string) (path, linkID string) {
+		var l struct {
+			URL    string `json:"url"`
+			LinkID string `json:"link_id"`
+		}
+		e.call(specA, "POST", "/api/v1/referrals/"+id+"/agency-link", nil, 201, &l)
+		path = strings.TrimPrefix(l.URL, e.base)
+		e.call(anon, "GET", path, nil, 200, nil)
+		return path, l.LinkID
+	}
+	gone := func(path, reason string) {
+		t.Helper()
+		for _, req := range []request{{method: "GET", path: path}, {method: "POST", path: path + "/events", body: map[string]string{"status": "accepted"}}} {
+			resp := e.do(req)
+			if resp.status != http.StatusGone {
+				t.Errorf("%s %s: %d, want 410: %s", req.method, path, resp.status, resp.body)
+				continue
+			}
+			if ae := decodeError(t, resp.body); ae.Error.Code != "gone" || ae.Error.Details["reason"] != reason {
+				t.Errorf("%s %s: %s, want reason %s", req.method, path, resp.body, reason)
+			}
+		}
+	}
+
+	// Cancelling ends every link of the referral, the replaced one too.
+	r := e.newReferral(specA)
+	old, _ := link(r.ID)
+	cur, _ := link(r.ID)
+	gone(old, "revoked")
+	e.call(specA, "POST", "/api/v1/referrals/"+r.ID+"/events", map[string]string{"status": "cancelled"}, 201, nil)
+	gone(cur, "withdrawn")
+	gone(old, "withdrawn")
+	var links struct {
+		Links []struct {
+			ID      string `json:"id"`
+			Reason  string `json:"revoked_reason"`
+			Works   bool   `json:"works"`
+			Revoked string `json:"revoked_at"`
+		} `json:"links"`
+	}
+	e.call(specA, "GET", "/api/v1/referrals/"+r.ID+"/agency-links", nil, 200, &links)
+	if len(links.Links) != 2 || links.Links[0].Reason != "cancelled" || links.Links[1].Reason != "replaced" || links.Links[0].Works || links.Links[0].Revoked == "" {
+		t.Errorf("links after cancelling: %+v", links)
+	}
+	e.call(specB, "GET", "/api/v1/referrals/"+r.ID+"/agency-links", nil, 404, nil)
+
+	// The specialist revokes a link.
+	r2 := e.newReferral(specA)
+	path, id := link(r2.ID)
+	e.call(specB, "DELETE", "/api/v1/referrals/"+r2.ID+"/agency-links/"+id, nil, 404, nil)
+	e.call(anon, "GET", path, nil, 200, nil)
+	e.call(specA, "DELETE", "/api/v1/referrals/"+r2.ID+"/agency-links/"+id, nil, 204, nil)
+	gone(path, "revoked")
+	e.call(specA, "DELETE", "/api/v1/referrals/"+r2.ID+"/agency-links/NOSUCHLINK", nil, 404, nil)
+
+	// Withdrawn consent ends the links and erases the contact details.
+	var r3 referralJSON
+	e.call(specA, "POST", "/api/v1/referrals", map[string]any{"service_id": "north-shelter.beds", "need": "housing",
+		"contact": map[string]string{"phone": "202-555-0177"}, "consent": map[string]any{"method": "verbal", "contact": true, "scope": "share-with-service"}}, 201, &r3)
+	path, _ = link(r3.ID)
+	var moved struct {
+		Event struct {
+			Kind string `json:"kind"`
+			To   string `json:"to"`
+		} `json:"event"`
+		Referral struct {
+			Status  string         `json:"status"`
+			Contact map[string]any `json:"contact"`
+			Consent struct {
+				WithdrawnAt string `json:"withdrawn_at"`
+			} `json:"consent"`
+		} `json:"referral"`
+	}
+	e.call(specA, "POST", "/api/v1/referrals/"+r3.ID+"/events", map[string]string{"kind": "consent_withdrawn", "note": "called to withdraw"}, 201, &moved)
+	if moved.Event.Kind != "consent_withdrawn" || moved.Event.To != "cancelled" || moved.Referral.Status != "cancelled" ||
+		moved.Referral.Contact != nil || moved.Referral.Consent.WithdrawnAt == "" {
+		t.Errorf("withdrawal answer: %+v", moved)
+	}
+	gone(path, "withdrawn")
+	resp := e.call(specA, "POST", "/api/v1/referrals/"+r3.ID+"/events", map[string]string{"kind": "consent_withdrawn"}, 409, nil)
+	if ae := decodeError(t, resp.body); !strings.Contains(ae.Error.Message, "already withdrawn") {
+		t.Errorf("second withdrawal: %s", resp.body)
+	}
+	var got referralJSON
+	e.call(specA, "GET", "/api/v1/referrals/"+r3.ID, nil, 200, &got)
+	if n := len(got.Timeline); n != 2 || got.Timeline[1].Note != "called to withdraw" {
+		t.Errorf("timeline after withdrawal: %+v", got.Timeline)
+	}
+}
+
+// TestAgencyPart2Notice checks that a substance use referral, made with
+// written consent signed on the device, reaches the agency with the
+// redisclosure notice in the language asked for, and that the agency
+// never sees the signature.
+func TestAgencyPart2Notice(t *testing.T) {
+	e := newEnv(t)
+	sig := referraltest.SignaturePNG(t)
+	var r referralJSON
+	resp := e.call(specA, "POST", "/api/v1/referrals", map[string]any{"service_id": "mind-center.counseling", "need": "substance-use",
+		"consent": map[string]any{"method": "written", "signature": "electronic", "signature_image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(sig),
+			"part2_notice": true}}, 201, &r)
+	if strings.Contains(string(resp.body), base64.StdEncoding.EncodeToString(sig)[:40]) {
+		t.Errorf("the answer echoes the signature image")
+	}
+	var l struct{ Token string }
+	e.call(specA, "POST", "/api/v1/referrals/"+r.ID+"/agency-link", nil, 201, &l)
+	tests := []struct {
+		name, query, lang, want string
+	}{
+		{"English by default", "", "", "prohibit you from making any other use or disclosure"},
+		{"Spanish by parameter", "?lang=es", "", "le prohíben hacer cualquier otro uso o divulgación"},
+		{"Spanish by header", "", "es-US,es;q=0.9", "42 CFR parte 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.t = t
+			h := http.Header{}
+			if tc.lang != "" {
+				h.Set("Accept-Language", tc.lang)
+			}
+			resp := e.do(request{method: "GET", path: "/api/v1/agency/" + l.Token + tc.query, header: h})
+			var v struct {
+				Part2      bool   `json:"part2"`
+				Notice     string `json:"redisclosure_notice"`
+				ReferredBy struct {
+					Email string `json:"email"`
+				} `json:"referred_by"`
+			}
+			decodeInto(t, resp.body, &v)
+			if resp.status != 200 || !v.Part2 || !strings.Contains(v.Notice, tc.want) {
+				t.Errorf("%d part2 %v notice %.120q, want it to contain %q", resp.status, v.Part2, v.Notice, tc.want)
+			}
+			if v.ReferredBy.Email != e.emails[specA] {
+				t.Errorf("referred_by.email %q, want the specialist's work email %q", v.ReferredBy.Email, e.emails[specA])
+			}
+			if strings.Contains(string(resp.body), "signature") {
+				t.Errorf("the agency sees the signature: %s", resp.body)
+			}
+		})
+	}
+	e.t = t
+	// A housing referral carries no notice.
+	h := e.newReferral(specA)
+	resp = e.do(request{method: "GET", path: "/api/v1/agency/" + e.agencyToken(specA, h.ID)})
+	if strings.Contains(string(resp.body), "redisclosure") || !strings.Contains(string(resp.body), `"part2":false`) {
+		t.Errorf("housing referral's agency view: %s", resp.body)
+	}
+}
+
+// TestDisabledUserRefused checks, on a real server, that disabling an
+// account (as trellis user disable does) refuses its token and its
+// session cookie from the very next request, that its password no longer
+// signs in, and that trellis user revoke ends another user's session
+// and tokens while leaving the account usable.
+func TestDisabledUserRefused(t *testing.T) {
+	e := newEnv(t)
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	e.do(request{method: "POST", path: "/api/v1/auth/session", client: browser, body: map[string]string{"email": "ana@example.org", "password": testPassword}})
+	if resp := e.do(request{method: "GET", path: "/api/v1/referrals", client: browser}); resp.status != 200 {
+		t.Fatalf("session before disabling: %d %s", resp.status, resp.body)
+	}
+	e.call(specA, "GET", "/api/v1/referrals", nil, 200, nil)
+
+	if _, err := auth.DisableUser(t.Context(), e.db, e.users[specA].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	resp := e.call(specA, "GET", "/api/v1/referrals", nil, 401, nil)
+	if ae := decodeError(t, resp.body); ae.Error.Code != "unauthenticated" {
+		t.Errorf("token after disabling: %s", resp.body)
+	}
+	if resp := e.do(request{method: "GET", path: "/api/v1/referrals", client: browser}); resp.status != 401 {
+		t.Errorf("session after disabling: %d %s", resp.status, resp.body)
+	}
+	resp = e.call(anon, "POST", "/api/v1/auth/tokens", map[string]string{"email": "ana@example.org", "password": testPassword}, 401, nil)
+	if ae := decodeError(t, resp.body); !strings.Contains(ae.Error.Message, "disabled") {
+		t.Errorf("sign-in of a disabled account: %s", resp.body)
+	}
+	// The teammate is untouched.
+	e.call(teammate, "GET", "/api/v1/referrals", nil, 200, nil)
+
+	// Revoking ends B's token and session; B signs in again.
+	jarB, _ := cookiejar.New(nil)
+	browserB := &http.Client{Jar: jarB}
+	e.do(request{method: "POST", path: "/api/v1/auth/session", client: browserB, body: map[string]string{"email": e.emails[specB], "password": testPassword}})
+	if _, err := auth.RevokeAccess(t.Context(), e.db, e.users[specB].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	e.call(specB, "GET", "/api/v1/referrals", nil, 401, nil)
+	if resp := e.do(request{method: "GET", path: "/api/v1/referrals", client: browserB}); resp.status != 401 {
+		t.Errorf("session after revoking: %d", resp.status)
+	}
+	e.call(anon, "POST", "/api/v1/auth/tokens", map[string]string{"email": e.emails[specB], "password": testPassword}, 201, nil)
+
+	// Tokens list their expiry and last use.
+	var list struct {
+		Tokens []struct {
+			LastUsedAt time.Time `json:"last_used_at"`
+			ExpiresAt  time.Time `json:"expires_at"`
+		} `json:"tokens"`
+	}
+	e.call(teammate, "GET", "/api/v1/auth/tokens", nil, 200, &list)
+	if len(list.Tokens) != 1 || !list.Tokens[0].ExpiresAt.Equal(now.Add(auth.DefaultTokenTTL).Truncate(time.Microsecond)) || list.Tokens[0].LastUsedAt.IsZero() {
+		t.Errorf("token list: %+v", list)
 	}
 }

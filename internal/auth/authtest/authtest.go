@@ -32,6 +32,7 @@ func TestStore(t *testing.T, open Opener) {
 		{"AddUserValidation", testAddUserValidation},
 		{"Authenticate", testAuthenticate},
 		{"Tokens", testTokens},
+		{"Lifecycle", testLifecycle},
 		{"Sessions", testSessions},
 		{"CSRF", testCSRF},
 	}
@@ -142,6 +143,10 @@ func testAddUserValidation(t *testing.T, s auth.Store) {
 		{"unknown role", "ana@example.org", auth.Role("root"), password, "role", "specialist"},
 		{"short password", "ana@example.org", auth.RoleSpecialist, "elevenchars", "password", "12"},
 		{"empty password", "ana@example.org", auth.RoleSpecialist, "", "password", "12"},
+		{"one letter twelve times", "ana@example.org", auth.RoleSpecialist, "aaaaaaaaaaaa", "password", "repeats"},
+		{"a common password", "ana@example.org", auth.RoleSpecialist, "1234567890qwerty", "password", "most common"},
+		{"a common password with digits", "ana@example.org", auth.RoleSpecialist, "password123456", "password", "common password with digits"},
+		{"the email in it", "ana.maria@example.org", auth.RoleSpecialist, "ana.maria-2025!", "password", "email"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,7 +161,7 @@ func testAddUserValidation(t *testing.T, s auth.Store) {
 		t.Errorf("%d users stored by failed adds", len(users))
 	}
 	// Exactly 12 characters (runes, not bytes) is enough.
-	if _, err := auth.AddUser(ctx, s, "ana@example.org", auth.RoleSpecialist, "ñandú-ñandú-"); err != nil {
+	if _, err := auth.AddUser(ctx, s, "ana@example.org", auth.RoleSpecialist, "ñandú vuela!"); err != nil {
 		t.Errorf("12-character password: %v", err)
 	}
 }
@@ -195,7 +200,7 @@ func testTokens(t *testing.T, s auth.Store) {
 	ana := addUser(t, s, "ana@example.org", auth.RoleSpecialist)
 	ben := addUser(t, s, "ben@example.org", auth.RoleSpecialist)
 
-	secret, tok, err := auth.IssueToken(ctx, s, ana.ID, "laptop", t0)
+	secret, tok, err := auth.IssueToken(ctx, s, ana.ID, "laptop", t0, 0)
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)
 	}
@@ -206,10 +211,18 @@ func testTokens(t *testing.T, s auth.Store) {
 	if _, err := s.TokenByHash(ctx, []byte(secret)); !errors.Is(err, auth.ErrTokenNotFound) {
 		t.Errorf("lookup by the secret itself: error %v, want ErrTokenNotFound", err)
 	}
-	if _, _, err := auth.IssueToken(ctx, s, ana.ID, "  ", t0); apperr.CodeOf(err) != apperr.Invalid {
+	if _, _, err := auth.IssueToken(ctx, s, ana.ID, "  ", t0, 0); apperr.CodeOf(err) != apperr.Invalid {
 		t.Errorf("IssueToken without a name: error %v, want invalid", err)
 	}
-	secret2, tok2, err := auth.IssueToken(ctx, s, ana.ID, "phone", t0.Add(time.Second))
+	if !tok.ExpiresAt.Equal(t0.Add(90 * 24 * time.Hour)) {
+		t.Errorf("token expires at %v, want 90 days after %v", tok.ExpiresAt, t0)
+	}
+	for _, ttl := range []time.Duration{-time.Hour, time.Second, auth.MaxTokenTTL + time.Hour} {
+		if _, _, err := auth.IssueToken(ctx, s, ana.ID, "odd", t0, ttl); apperr.As(err) == nil || apperr.As(err).Field != "ttl" {
+			t.Errorf("IssueToken with ttl %v: error %v, want invalid ttl", ttl, err)
+		}
+	}
+	secret2, tok2, err := auth.IssueToken(ctx, s, ana.ID, "phone", t0.Add(time.Second), 0)
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)
 	}
@@ -267,6 +280,139 @@ func testTokens(t *testing.T, s auth.Store) {
 	if u, _, err := auth.AuthenticateToken(ctx, s, secret2, t0.Add(4*time.Hour)); err != nil || u.ID != ana.ID {
 		t.Errorf("other token after revocation: %v, %v", u, err)
 	}
+
+	// Tokens expire; the list shows when, and when each was last used.
+	short, tok3, err := auth.IssueToken(ctx, s, ben.ID, "one day", t0, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := auth.AuthenticateToken(ctx, s, short, t0.Add(23*time.Hour)); err != nil {
+		t.Errorf("token before expiry: %v", err)
+	}
+	if _, _, err := auth.AuthenticateToken(ctx, s, short, t0.Add(24*time.Hour)); !errors.Is(err, auth.ErrTokenExpired) || apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Errorf("token at expiry: error %v, want ErrTokenExpired (401)", err)
+	}
+	list, _ = s.ListTokens(ctx, ben.ID)
+	if len(list) != 1 || list[0].ID != tok3.ID || !list[0].ExpiresAt.Equal(t0.Add(24*time.Hour)) || !list[0].LastUsedAt.Equal(t0.Add(23*time.Hour)) {
+		t.Errorf("ben's tokens = %+v", list)
+	}
+}
+
+func testLifecycle(t *testing.T, s auth.Store) {
+	ctx := context.Background()
+	ana := addUser(t, s, "ana@example.org", auth.RoleSpecialist)
+	ben := addUser(t, s, "ben@example.org", auth.RoleSpecialist)
+	cfg := auth.SessionConfig{}
+	tok1, _, _ := auth.IssueToken(ctx, s, ana.ID, "laptop", t0, 0)
+	tok2, _, _ := auth.IssueToken(ctx, s, ana.ID, "phone", t0, 0)
+	benTok, _, _ := auth.IssueToken(ctx, s, ben.ID, "laptop", t0, 0)
+	sess1, _, _ := auth.StartSession(ctx, s, ana.ID, t0, cfg)
+	sess2, _, _ := auth.StartSession(ctx, s, ana.ID, t0, cfg)
+	benSess, _, _ := auth.StartSession(ctx, s, ben.ID, t0, cfg)
+	at := t0.Add(time.Minute)
+
+	// Disabling ends every token and session at once and refuses sign-in.
+	got, err := auth.DisableUser(ctx, s, ana.ID, at)
+	if err != nil || got != (auth.Revoked{Tokens: 2, Sessions: 2}) {
+		t.Fatalf("DisableUser = %+v, %v; want 2 tokens and 2 sessions", got, err)
+	}
+	if u, _ := s.User(ctx, ana.ID); !u.Disabled() || !u.DisabledAt.Equal(at) {
+		t.Errorf("disabled user = %+v", u)
+	}
+	for _, tok := range []string{tok1, tok2} {
+		if _, _, err := auth.AuthenticateToken(ctx, s, tok, at); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Errorf("token of a disabled user: error %v, want 401", err)
+		}
+	}
+	for _, id := range []string{sess1, sess2} {
+		if _, _, err := auth.ResumeSession(ctx, s, id, at, cfg); !errors.Is(err, auth.ErrNoSession) {
+			t.Errorf("session of a disabled user: error %v, want ErrNoSession", err)
+		}
+	}
+	if _, err := auth.Authenticate(ctx, s, "ana@example.org", password); !errors.Is(err, auth.ErrUserDisabled) {
+		t.Errorf("sign-in of a disabled user: error %v, want ErrUserDisabled", err)
+	}
+	if _, err := auth.Authenticate(ctx, s, "ana@example.org", "wrong "+password); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("wrong password of a disabled user: error %v, want ErrBadCredentials", err)
+	}
+	// A disabled user whose session is stored again (a race) is still refused.
+	sess3, _, _ := auth.StartSession(ctx, s, ana.ID, at, cfg)
+	if _, _, err := auth.ResumeSession(ctx, s, sess3, at, cfg); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("new session of a disabled user: error %v, want ErrNoSession", err)
+	}
+	// Disabling again keeps the first time.
+	if _, err := auth.DisableUser(ctx, s, ana.ID, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.User(ctx, ana.ID); !u.DisabledAt.Equal(at) {
+		t.Errorf("disabled again at %v, want the first time %v", u.DisabledAt, at)
+	}
+	// Others are untouched.
+	if _, _, err := auth.AuthenticateToken(ctx, s, benTok, at); err != nil {
+		t.Errorf("another user's token: %v", err)
+	}
+	if _, _, err := auth.ResumeSession(ctx, s, benSess, at, cfg); err != nil {
+		t.Errorf("another user's session: %v", err)
+	}
+
+	// Enabling lets them sign in again; the old tokens stay revoked.
+	if err := auth.EnableUser(ctx, s, ana.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.Authenticate(ctx, s, "ana@example.org", password); err != nil {
+		t.Errorf("sign-in after enabling: %v", err)
+	}
+	if _, _, err := auth.AuthenticateToken(ctx, s, tok1, at); !errors.Is(err, auth.ErrBadToken) {
+		t.Errorf("old token after enabling: error %v, want ErrBadToken", err)
+	}
+
+	// Revoking ends tokens and sessions but leaves the account usable.
+	got, err = auth.RevokeAccess(ctx, s, ben.ID, at)
+	if err != nil || got != (auth.Revoked{Tokens: 1, Sessions: 1}) {
+		t.Errorf("RevokeAccess = %+v, %v", got, err)
+	}
+	if _, _, err := auth.AuthenticateToken(ctx, s, benTok, at); !errors.Is(err, auth.ErrBadToken) {
+		t.Errorf("revoked token: error %v, want ErrBadToken", err)
+	}
+	if _, _, err := auth.ResumeSession(ctx, s, benSess, at, cfg); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("revoked session: error %v", err)
+	}
+	if _, err := auth.Authenticate(ctx, s, "ben@example.org", password); err != nil {
+		t.Errorf("sign-in after revocation: %v", err)
+	}
+	if got, err := auth.RevokeAccess(ctx, s, ben.ID, at); err != nil || got != (auth.Revoked{}) {
+		t.Errorf("revoking again = %+v, %v; want nothing", got, err)
+	}
+
+	for name, f := range map[string]func() error{
+		"disable": func() error { _, err := auth.DisableUser(ctx, s, "NOSUCHID", at); return err },
+		"enable":  func() error { return auth.EnableUser(ctx, s, "NOSUCHID") },
+		"revoke":  func() error { _, err := auth.RevokeAccess(ctx, s, "NOSUCHID", at); return err },
+		"reset":   func() error { return auth.ChangePassword(ctx, s, "NOSUCHID", "a new long passphrase") },
+	} {
+		if err := f(); !errors.Is(err, auth.ErrNotFound) {
+			t.Errorf("%s an unknown user: error %v, want ErrNotFound", name, err)
+		}
+	}
+
+	// A reset password is checked like a new one, and ends the sessions.
+	s4, _, _ := auth.StartSession(ctx, s, ben.ID, at, cfg)
+	if err := auth.ChangePassword(ctx, s, ben.ID, "aaaaaaaaaaaa"); apperr.CodeOf(err) != apperr.Invalid {
+		t.Errorf("reset to aaaaaaaaaaaa: error %v, want invalid", err)
+	}
+	if _, _, err := auth.ResumeSession(ctx, s, s4, at, cfg); err != nil {
+		t.Errorf("a refused reset ended the session: %v", err)
+	}
+	pw := auth.GeneratePassword()
+	if err := auth.ChangePassword(ctx, s, ben.ID, pw); err != nil {
+		t.Fatalf("reset to a generated password %q: %v", pw, err)
+	}
+	if _, _, err := auth.ResumeSession(ctx, s, s4, at, cfg); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("session after a reset: error %v", err)
+	}
+	if _, err := auth.Authenticate(ctx, s, "ben@example.org", pw); err != nil {
+		t.Errorf("sign-in with the reset password: %v", err)
+	}
 }
 
 func testSessions(t *testing.T, s auth.Store) {
@@ -300,6 +446,25 @@ func testSessions(t *testing.T, s auth.Store) {
 	}
 	if _, err := s.SessionByHash(ctx, auth.HashSecret(id)); !errors.Is(err, auth.ErrNoSession) {
 		t.Errorf("idle session still stored: %v", err)
+	}
+
+	// A short idle timeout counts from the last request too: activity
+	// every 15 seconds keeps a session with a 20-second idle timeout
+	// alive, and 20 quiet seconds end it.
+	short := auth.SessionConfig{MaxAge: time.Hour, Idle: 20 * time.Second}
+	sid, _, err := auth.StartSession(ctx, s, ana.ID, t0, short)
+	if err != nil {
+		t.Fatalf("StartSession: %v", err)
+	}
+	at = t0
+	for i := 0; i < 8; i++ {
+		at = at.Add(15 * time.Second)
+		if _, _, err := auth.ResumeSession(ctx, s, sid, at, short); err != nil {
+			t.Fatalf("20 s idle timeout, resume at +%v after a request 15 s before: %v", at.Sub(t0), err)
+		}
+	}
+	if _, _, err := auth.ResumeSession(ctx, s, sid, at.Add(20*time.Second), short); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("20 s idle timeout, 20 quiet seconds: error %v, want ErrNoSession", err)
 	}
 
 	// Max age ends a session however active.

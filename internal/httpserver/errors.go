@@ -1,9 +1,10 @@
-package httpapi
+package httpserver
 
 import (
+	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,15 @@ type ErrorDetail struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// ErrorPages draws errors as pages, for requests that want a page rather
+// than the JSON envelope.
+type ErrorPages interface {
+	// ErrorPage writes the page for an error with status and detail. It
+	// returns an error when it cannot, and the envelope goes out as JSON
+	// instead.
+	ErrorPage(c echo.Context, status int, e ErrorDetail) error
+}
+
 var statusOf = map[apperr.Code]int{
 	apperr.Invalid:         http.StatusBadRequest,
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
@@ -31,6 +41,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Conflict:        http.StatusConflict,
 	apperr.Unauthenticated: http.StatusUnauthorized,
 	apperr.Forbidden:       http.StatusForbidden,
+	apperr.Gone:            http.StatusGone,
 	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.RateLimited:     http.StatusTooManyRequests,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
@@ -52,6 +63,25 @@ func StatusOf(c apperr.Code) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// RetryAfter returns the whole seconds a rate-limited error (429) asks
+// the client to wait, and false for any other error.
+func RetryAfter(err error) (int, bool) {
+	ae := apperr.As(err)
+	if ae == nil || ae.Code != apperr.RateLimited {
+		return 0, false
+	}
+	n, ok := ae.Details["retry_after"].(int)
+	return n, ok && n > 0
+}
+
+// SetRetryAfter sets the Retry-After header when err is a rate-limited
+// error that says how long to wait.
+func SetRetryAfter(c echo.Context, err error) {
+	if n, ok := RetryAfter(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(n))
+	}
 }
 
 // errorEnvelope turns any error into a status and the JSON envelope. Errors
@@ -91,11 +121,12 @@ func errorEnvelope(err error) (int, ErrorBody, bool) {
 	return http.StatusInternalServerError, ErrorBody{ErrorDetail{Code: apperr.Internal, Message: "internal error"}}, true
 }
 
-// errorHandler is Echo's HTTPErrorHandler: every failure leaves as the JSON
-// envelope (or, for HTML pages, through the page error hook), internal ones
+// handleError is Echo's HTTPErrorHandler, the one way every failure
+// leaves: as a page for a browser's request outside the APIs (when the
+// server has ErrorPages), as the JSON envelope otherwise. Internal errors
 // are logged with the route but never with the query or body, which may
 // hold personal data.
-func (s *Server) errorHandler(err error, c echo.Context) {
+func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -103,9 +134,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if internal {
 		s.log.Error("request failed", "method", c.Request().Method, "route", c.Path(), "err", err)
 	}
-	if s.pageErrors != nil && wantsHTML(c) {
-		if herr := s.pageErrors(c, status, body.Error); herr == nil {
+	SetRetryAfter(c, err)
+	if s.pages != nil && !isAPI(c.Request().URL.Path) {
+		if perr := s.pages.ErrorPage(c, status, body.Error); perr == nil {
 			return
+		} else if !c.Response().Committed {
+			s.log.Error("drawing an error page failed; answering with JSON", "route", c.Path(), "err", perr)
 		}
 	}
 	if c.Request().Method == http.MethodHead {
@@ -115,21 +149,16 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="trellis"`)
 	}
-	if werr := c.JSON(status, body); werr != nil {
+	// The envelope goes out with its length, so that a client can read
+	// it while the server still drains what it sends (limitBody).
+	b, err := json.Marshal(body)
+	if err != nil {
+		s.log.Error("encoding error response", "err", err)
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	b = append(b, '\n')
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	if werr := c.Blob(status, echo.MIMEApplicationJSON, b); werr != nil {
 		s.log.Warn("writing error response", "err", werr)
 	}
-}
-
-// wantsHTML reports whether the request is for a page rather than the API.
-func wantsHTML(c echo.Context) bool {
-	p := c.Request().URL.Path
-	if len(p) >= 5 && p[:5] == "/api/" || len(p) >= 6 && p[:6] == "/hsds/" {
-		return false
-	}
-	return true
-}
-
-// logAttrs is the safe part of a request for logs.
-func logAttrs(c echo.Context) []any {
-	return []any{slog.String("method", c.Request().Method), slog.String("route", c.Path())}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package httpserver
 
 import (
 	"net/http"
@@ -7,9 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// healthz answers 200 while the process serves requests.
+// healthz answers 200 while the process serves requests, with the build.
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "version": s.version})
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "version": s.build.Version, "revision": s.build.Revision})
 }
 
 // readyBody is /readyz's answer.
