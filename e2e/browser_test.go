@@ -37,12 +37,19 @@ var (
 	shotDir   string
 )
 
-// The accounts the tests sign in with, made with `trellis user add`.
+// The accounts the tests sign in with, made with `trellis user add`: ben
+// is the specialist an administrator (adam) disables.
 const (
 	specialistEmail  = "ana@example.org"
 	coordinatorEmail = "cora@example.org"
+	benEmail         = "ben@example.org"
+	adminEmail       = "adam@example.org"
 	password         = "correct horse battery staple"
 )
+
+// organization is the referring organization the public server names
+// (--organization).
+const organization = "Peer Support Network of DC"
 
 // kioskIdle is the kiosk server's idle time, the shortest allowed, so the
 // reset test waits as little as it can.
@@ -109,18 +116,19 @@ func setup(m *testing.M) int {
 		}()
 		return m.URL(), nil
 	}
-	for _, u := range []struct{ email, role string }{{specialistEmail, "specialist"}, {coordinatorEmail, "coordinator"}} {
+	for _, u := range []struct{ email, role string }{{specialistEmail, "specialist"}, {coordinatorEmail, "coordinator"},
+		{benEmail, "specialist"}, {adminEmail, "admin"}} {
 		io := app.IO{Stdin: strings.NewReader(password + "\n"), Stdout: io.Discard, Stderr: os.Stderr, Getenv: func(string) string { return "" }}
 		if code := app.Run(ctx, []string{"user", "add", "--state-dir", filepath.Join(tmp, "public"), "--role", u.role, "--password-stdin", u.email}, io); code != 0 {
 			fmt.Fprintln(os.Stderr, "e2e: trellis user add failed")
 			return 1
 		}
 	}
-	if publicURL, err = start("public"); err != nil {
+	if publicURL, err = start("public", "--organization", organization); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start public server:", err)
 		return 1
 	}
-	if kioskURL, err = start("kiosk", "--kiosk", "--kiosk-idle", kioskIdle.String()); err != nil {
+	if kioskURL, err = start("kiosk", "--kiosk", "--kiosk-idle", kioskIdle.String(), "--kiosk-near", "20001"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start kiosk server:", err)
 		return 1
 	}
@@ -288,8 +296,8 @@ func TestKioskSearchToPrintedList(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('ol.cards > li').length`); n < 2 {
 		t.Fatalf("%d results for shelter near 20002", n)
 	}
-	first := eval[string](t, ctx, `document.querySelector('#card-0').textContent`)
-	second := eval[string](t, ctx, `document.querySelector('#card-1').textContent`)
+	first := eval[string](t, ctx, `document.querySelector('#card-0 span[lang=en]').textContent`)
+	second := eval[string](t, ctx, `document.querySelector('#card-1 span[lang=en]').textContent`)
 
 	run(t, ctx,
 		click(`#pick-0`),
@@ -322,6 +330,13 @@ func TestKioskSearchToPrintedList(t *testing.T) {
 	printHidden := eval[bool](t, ctx, `(() => { const s = [...document.styleSheets].flatMap(ss => [...ss.cssRules]).find(r => r.media && r.media.mediaText === 'print'); return !!s && s.cssText.includes('.noprint') })()`)
 	if !printHidden {
 		t.Error("no print stylesheet hides the controls")
+	}
+	// The page people print from, checked at both widths.
+	for _, w := range []int64{390, 1366} {
+		run(t, ctx, chromedp.EmulateViewport(w, 900))
+		for _, v := range axe(t, ctx) {
+			t.Errorf("kiosk list at %dpx: axe %s (%s): %s\n  %s", w, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+		}
 	}
 	shots(t, ctx, "kiosk-list", "")
 
@@ -373,7 +388,7 @@ func TestLanguageSwitch(t *testing.T) {
 		visible(`#results-h`),
 	)
 	contains(t, "Spanish results", bodyText(t, ctx), "para “comida”", "Quién puede ir:", "Añadir a mi lista")
-	if lang := eval[string](t, ctx, `document.querySelector('.card-name').lang`); lang != "en" {
+	if lang := eval[string](t, ctx, `document.querySelector('.card-name span[lang]').lang`); lang != "en" {
 		t.Errorf("listing names in a Spanish page have lang %q, want en", lang)
 	}
 	run(t, ctx,
@@ -393,7 +408,7 @@ func TestPagination(t *testing.T) {
 	first := text(t, ctx, `#card-0`)
 	status := text(t, ctx, `.pager-status`)
 	contains(t, "pager", status, "Page 1 of")
-	run(t, ctx, submit(`nav.pager button[name="go"]`), visible(`nav.pager`))
+	run(t, ctx, submit(`nav.pager button[name="topage"]`), visible(`nav.pager`))
 	contains(t, "pager on page 2", text(t, ctx, `.pager-status`), "Page 2 of")
 	if start := attr(t, ctx, `ol.cards`, "start"); start != "11" {
 		t.Errorf("page 2 numbers from %s", start)
@@ -401,7 +416,7 @@ func TestPagination(t *testing.T) {
 	if text(t, ctx, `#card-0`) == first {
 		t.Error("page 2 shows page 1's first result")
 	}
-	run(t, ctx, submit(`nav.pager button[name="go"][value="1"]`), visible(`nav.pager`))
+	run(t, ctx, submit(`nav.pager button[name="topage"][value="1"]`), visible(`nav.pager`))
 	if got := text(t, ctx, `#card-0`); got != first {
 		t.Errorf("back on page 1 the first result is %q, was %q", got, first)
 	}
@@ -427,12 +442,18 @@ func TestQRPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := range u.Query() {
-		if k != "s" && k != "lang" {
+		if k != "lang" {
 			t.Errorf("the QR link carries %q: %s", k, link)
 		}
 	}
-	if ids := strings.Split(u.Query().Get("s"), ","); len(ids) != 2 {
-		t.Errorf("the QR link carries %d services: %s", len(ids), link)
+	if !shortPath.MatchString(u.Path) {
+		t.Errorf("the QR link %s is not a short link /l/CODE", link)
+	}
+	sms, mail := attr(t, ctx, `.share a[href^="sms:"]`, "href"), attr(t, ctx, `.share a[href^="mailto:"]`, "href")
+	for _, share := range []string{sms, mail} {
+		if !strings.Contains(share, url.QueryEscape(link)[:30]) && !strings.Contains(share, strings.ReplaceAll(url.QueryEscape(link), "+", "%20")) {
+			t.Errorf("share link %s does not carry %s", share, link)
+		}
 	}
 	names := eval[[]string](t, ctx, `[...document.querySelectorAll('ol.printlist > li h2')].map(h => h.textContent.trim())`)
 
@@ -473,9 +494,9 @@ func TestWithoutJavaScript(t *testing.T) {
 		submit(`button[name="go"]`),
 		visible(`#results-h`),
 	)
-	contains(t, "no-JS results", bodyText(t, ctx), "for “shelter” near 20002", "Who can go:", "Filters\n(1)")
-	if !eval[bool](t, ctx, `document.querySelector('details.filters').open`) {
-		t.Error("the filters are folded although one is set")
+	contains(t, "no-JS results", bodyText(t, ctx), "for “shelter” near 20002", "Who can go:", "Place and filters\n(1)")
+	if eval[bool](t, ctx, `document.querySelector('details.filters').open`) {
+		t.Error("the filters stay unfolded above the results: the search form should fold to one line")
 	}
 	far := eval[[]string](t, ctx, `[...document.querySelectorAll('.facts li')].map(l => l.textContent).filter(s => / mi away$/.test(s) && parseFloat(s) > 1)`)
 	if len(far) > 0 {
@@ -499,7 +520,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	run(t, ctx,
 		submit(`button[formaction="/search"]`),
 		visible(`#results-h`),
-		submit(`ol.cards > li:nth-child(1) button.details`),
+		submit(`ol.cards > li:nth-child(1) a.details`),
 		visible(`#svc-h`),
 	)
 	contains(t, "no-JS service page", bodyText(t, ctx), "Where and when", "My list (1)")
@@ -575,13 +596,13 @@ func TestSpecialistMatchReferFollowUp(t *testing.T) {
 	contains(t, "referral form", bodyText(t, ctx), service, "Consent", "How did they consent?")
 	today := eval[string](t, ctx, `new Date().toISOString().slice(0, 10)`)
 	run(t, ctx,
-		typeIn(`#peer_ref`, "JD-17"),
+		typeIn(`#peer_ref`, "P-JD27K"),
 		chromedp.SetValue(css(`#follow_up`), today),
 		click(`#cm-verbal`),
 	)
 	shots(t, ctx, "app-refer", "")
 	run(t, ctx, submit(`form[action="/app/referrals"] button[type="submit"]`), visible(`#timeline-h`))
-	contains(t, "referral page", bodyText(t, ctx), "Referral JD-17", service, "Sent", "recorded as Sent")
+	contains(t, "referral page", bodyText(t, ctx), "Referral P-JD27K", service, "Recorded")
 
 	run(t, ctx, submit(`form[action$="/link"] button`), visible(`#agency-link`))
 	link := attr(t, ctx, `#agency-link`, "value")
@@ -590,26 +611,151 @@ func TestSpecialistMatchReferFollowUp(t *testing.T) {
 	}
 	shots(t, ctx, "app-referral", "")
 
-	run(t, ctx, navigate(publicURL+"/app/referrals"), visible(`#due-h`))
-	due := text(t, ctx, `section[aria-labelledby="due-h"]`)
-	contains(t, "follow-ups due", due, "JD-17", service)
+	run(t, ctx, navigate(publicURL+"/app/referrals?show=week"), visible(`#list-h`))
+	due := text(t, ctx, `section[aria-labelledby="list-h"]`)
+	contains(t, "follow-ups due this week", due, "Follow-ups due this week", "P-JD27K", service)
 	for _, v := range axe(t, ctx) {
 		t.Errorf("referrals page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
 	}
 	shots(t, ctx, "app-referrals", "")
 
 	agency := tab(t, true)
-	run(t, agency, navigate(link), visible(`#to`), chromedp.SetValue(css(`#to`), "accepted"), submit(`form.box button[type="submit"]`))
+	run(t, agency, navigate(link), visible(`#to-accepted`), click(`#to-accepted`), submit(`#agency-form button[type="submit"]`))
 	contains(t, "agency page", bodyText(t, agency), "Saved: Accepted.")
 	for _, v := range axe(t, agency) {
 		t.Errorf("agency page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
 	}
 
-	run(t, ctx, navigate(publicURL+"/app/referrals"), visible(`#all-h`), submit(`#all-table a`), visible(`#timeline-h`))
-	contains(t, "timeline after the agency", text(t, ctx, `ol.timeline`), "Agency", "Sent → Accepted")
+	run(t, ctx, navigate(publicURL+"/app/referrals?q=P-JD27K"), visible(`#list-h`), submit(`#list-table a.code`), visible(`#timeline-h`))
+	contains(t, "timeline after the agency", text(t, ctx, `ol.timeline`), "Agency", "Sent to the agency → Accepted")
 	for _, v := range axe(t, ctx) {
 		t.Errorf("referral page: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
 	}
+}
+
+// TestWorkspaceKeepsWorkAcrossLanguages switches the language on the
+// match results, on the referral form while it is filled, and on the
+// form after a refusal: each time the same profile, results, fields and
+// error come back in the other language, on the same page. It also sees
+// every service left out, and reloads the page that showed an agency
+// link.
+func TestWorkspaceKeepsWorkAcrossLanguages(t *testing.T) {
+	ctx := tab(t, true)
+	signIn(t, ctx, specialistEmail)
+	run(t, ctx,
+		visible(`#need1`),
+		typeIn(`#need1`, "a bed tonight"),
+		typeIn(`#near`, "20002"),
+		typeIn(`#age`, "45"),
+		chromedp.SetValue(css(`#gender`), "male"),
+		submit(`form.profile button[type="submit"]`),
+		visible(`#answers-h`),
+	)
+	names := func() []string {
+		return eval[[]string](t, ctx, `[...document.querySelectorAll('section.need .card-name')].map(h => h.textContent.trim())`)
+	}
+	english := names()
+	if len(english) == 0 {
+		t.Fatal("no results for a bed tonight near 20002")
+	}
+
+	// The match results, in Spanish.
+	run(t, ctx, submit(`button[name="setlang"][value="es"]`), visible(`html[lang="es"] #answers-h`))
+	contains(t, "Spanish match page", bodyText(t, ctx), "Servicios para cada necesidad", "Perfil")
+	if got := names(); strings.Join(got, "|") != strings.Join(english, "|") {
+		t.Errorf("results after switching: %q, before: %q", got, english)
+	}
+	for sel, want := range map[string]string{`#need1`: "a bed tonight", `#near`: "20002", `#age`: "45", `#gender`: "male"} {
+		if v := eval[string](t, ctx, `document.querySelector('`+sel+`').value`); v != want {
+			t.Errorf("%s after switching = %q, want %q", sel, v, want)
+		}
+	}
+	if p := eval[string](t, ctx, "location.pathname"); p != "/app" {
+		t.Errorf("switching language went to %s", p)
+	}
+	shots(t, ctx, "app-match-es", "")
+
+	// Counts and lists agree: every service left out can be listed.
+	summary := text(t, ctx, `section.need details.excluded summary`)
+	if eval[bool](t, ctx, `!!document.querySelector('section.need details.excluded button[name="setexcluded"]')`) {
+		var shown, total int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(summary, "Fuera: se muestran "), "%d de %d", &shown, &total); err != nil || shown >= total {
+			t.Fatalf("left-out summary %q: want \"Fuera: se muestran N de M\"", summary)
+		}
+		run(t, ctx, click(`section.need details.excluded summary`), submit(`section.need details.excluded button[name="setexcluded"]`), visible(`#answers-h`))
+		if n := eval[int](t, ctx, `document.querySelectorAll('section.need:first-of-type details.excluded li').length`); n != min(total, 50) {
+			t.Errorf("after showing all %d left out, %d are listed", total, n)
+		}
+		if got := names(); strings.Join(got, "|") != strings.Join(english, "|") {
+			t.Errorf("results after showing all left out: %q", got)
+		}
+	} else {
+		listed := eval[int](t, ctx, `document.querySelectorAll('section.need:first-of-type details.excluded li').length`)
+		if want := fmt.Sprintf("(%d)", listed); !strings.Contains(summary, want) {
+			t.Errorf("left-out summary %q lists %d", summary, listed)
+		}
+	}
+
+	// The referral form, filled, in English.
+	run(t, ctx,
+		submit(`button[name="setlang"][value="en"]`), visible(`html[lang="en"] #answers-h`),
+		submit(`section.need form[action="/app/refer"] button[type="submit"]`), visible(`#peer_ref`),
+		typeIn(`#peer_ref`, "Maria Lopez"),
+		typeIn(`#notes`, "needs a lower bunk"),
+		click(`#cm-verbal`),
+		submit(`button[name="setlang"][value="es"]`),
+		visible(`html[lang="es"] #peer_ref`),
+	)
+	if p := eval[string](t, ctx, "location.pathname"); p != "/app/refer" {
+		t.Errorf("switching the referral form's language went to %s", p)
+	}
+	formValues := func() string {
+		return eval[string](t, ctx, `[document.querySelector('#peer_ref').value, document.querySelector('#notes').value, document.querySelector('#cm-verbal').checked].join('|')`)
+	}
+	if v := formValues(); v != "Maria Lopez|needs a lower bunk|true" {
+		t.Errorf("the referral form in Spanish holds %q", v)
+	}
+	contains(t, "Spanish referral form", bodyText(t, ctx), "Código de la persona, si ya derivó a esta persona")
+
+	// A refusal, and its language switch.
+	run(t, ctx, submitStatus(`form[action="/app/referrals"] button[type="submit"]`, 422), visible(`#refer-error`))
+	contains(t, "refusal in Spanish", text(t, ctx, `#refer-error`), "Esto parece un nombre.", "Deje el recuadro vacío para un código nuevo")
+	contains(t, "refusal beside the box", text(t, ctx, `#peer_ref-error`), "Esto parece un nombre.")
+	if inv := attr(t, ctx, `#peer_ref`, "aria-invalid"); inv != "true" {
+		t.Errorf("the peer reference box is not marked invalid: %q", inv)
+	}
+	shots(t, ctx, "app-refer-error-es", "")
+	run(t, ctx, submitStatus(`button[name="setlang"][value="en"]`, 422), visible(`html[lang="en"] #refer-error`))
+	contains(t, "refusal in English", text(t, ctx, `#refer-error`), "This looks like a name.", "Leave the box empty for a new code")
+	if v := formValues(); v != "Maria Lopez|needs a lower bunk|true" {
+		t.Errorf("the refused form in English holds %q", v)
+	}
+	for _, v := range axe(t, ctx) {
+		t.Errorf("refused referral form: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+
+	// Corrected (the box left empty: a new peer gets a code), recorded,
+	// sent; the link page survives a reload.
+	get(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('#peer_ref').value = '', true)`))
+	run(t, ctx,
+		submit(`form[action="/app/referrals"] button[type="submit"]`),
+		visible(`#timeline-h`),
+	)
+	contains(t, "new referral", text(t, ctx, `dl.facts-list`), "Recorded")
+	code := text(t, ctx, `#referral-code`)
+	contains(t, "issued code", text(t, ctx, `.callout`), "The peer's new referral code: "+code, "Write it on their slip")
+	run(t, ctx, submit(`form[action$="/link"] button`), visible(`#agency-link`))
+	contains(t, "referral with a link", text(t, ctx, `dl.facts-list`), "Sent to the agency")
+	linkPage, link := eval[string](t, ctx, "location.href"), attr(t, ctx, `#agency-link`, "value")
+	if !strings.HasSuffix(linkPage, "/link") {
+		t.Fatalf("the link page is at %s", linkPage)
+	}
+	run(t, ctx, submit(`button[name="setlang"][value="es"]`), visible(`html[lang="es"] #agency-link`))
+	if got := attr(t, ctx, `#agency-link`, "value"); got != link {
+		t.Errorf("the link in Spanish is %q, was %q", got, link)
+	}
+	run(t, ctx, navigate(linkPage), visible(`#timeline-h`))
+	contains(t, "the link page reloaded", bodyText(t, ctx), "Sent to the agency on", "Make a new link")
 }
 
 // TestCoordinatorDataStatus signs a coordinator in to the data page.
@@ -652,12 +798,18 @@ func axe(t *testing.T, ctx context.Context) []violation {
 	return vs
 }
 
-// TestAccessibility checks the main pages with axe-core, in both
-// languages, in kiosk mode and with high contrast.
+// TestAccessibility checks every public page with axe-core, in both
+// languages, at phone and desktop widths, in kiosk mode and with high
+// contrast.
 func TestAccessibility(t *testing.T) {
 	ctx := tab(t, true)
 	run(t, ctx, navigate(publicURL+"/search?q=shelter"), visible(`#pick-0`))
 	pick := attr(t, ctx, `#pick-0`, "value")
+	run(t, ctx, navigate(publicURL+"/list?pick="+pick), visible(`[data-qr-url]`))
+	short, err := url.Parse(text(t, ctx, `[data-qr-url]`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	pages := []struct {
 		name string
 		url  string
@@ -666,25 +818,47 @@ func TestAccessibility(t *testing.T) {
 	}{
 		{name: "start", url: publicURL + "/", wait: "#q"},
 		{name: "results", url: publicURL + "/search?q=shleter&near=20002", wait: "#results-h"},
-		{name: "results-es-filters", url: publicURL + "/search?setcat=food&open=1&lang=es", wait: "#results-h"},
+		{name: "results-filters", url: publicURL + "/search?setcat=food&open=1", wait: "#results-h"},
 		{name: "results-empty", url: publicURL + "/search?q=zzqqxx&near=99999&free=1", wait: "#results-h"},
 		{name: "service", url: publicURL + "/services/" + pick + "?q=shelter", wait: "#svc-h"},
 		{name: "list", url: publicURL + "/list?pick=" + pick, wait: "svg.qr"},
-		{name: "saved-es", url: publicURL + "/saved?lang=es&s=" + pick, wait: "ol.printlist"},
+		{name: "saved", url: publicURL + "/saved?s=" + pick, wait: "ol.printlist"},
+		{name: "saved-short", url: publicURL + short.Path, wait: "ol.printlist"},
+		{name: "results-who", url: publicURL + "/search?q=shelter&near=20001&gender=male&age=40&veteran=1", wait: "#results-h"},
+		{name: "results-crisis", url: publicURL + "/search?q=suicide", wait: "#results-h"},
+		{name: "results-page-2", url: publicURL + "/search?setcat=food&near=20001&page=2", wait: "svg.map"},
 		{name: "not-found", url: publicURL + "/nowhere", wait: "h1"},
 		{name: "kiosk-start", url: kioskURL + "/", wait: "#q"},
 		{name: "kiosk-results-hc", url: kioskURL + "/search?q=food&hc=1", wait: "#results-h"},
 		{name: "kiosk-service", url: kioskURL + "/services/" + pick, wait: "#svc-h"},
+		{name: "kiosk-results-tile", url: kioskURL + "/search?setcat=housing", wait: "#results-h"},
 	}
 	for _, pg := range pages {
-		t.Run(pg.name, func(t *testing.T) {
-			for _, size := range []struct{ w, h int64 }{{1366, 900}, {390, 844}} {
-				run(t, ctx, chromedp.EmulateViewport(size.w, size.h), navigate(pg.url), visible(pg.wait))
-				for _, v := range axe(t, ctx) {
-					t.Errorf("%dpx: axe %s (%s): %s\n  %s", size.w, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+		for _, lang := range []string{"en", "es"} {
+			t.Run(pg.name+"-"+lang, func(t *testing.T) {
+				ctx := tab(t, true)
+				u := pg.url
+				if lang == "es" {
+					sep := "?"
+					if strings.Contains(u, "?") {
+						sep = "&"
+					}
+					u += sep + "lang=es"
 				}
-			}
-		})
+				for _, size := range []struct{ w, h int64 }{{1366, 900}, {390, 844}} {
+					run(t, ctx, chromedp.EmulateViewport(size.w, size.h), navigate(u), visible(pg.wait))
+					if got := eval[string](t, ctx, "document.documentElement.lang"); got != lang {
+						t.Errorf("%s is in %q", u, got)
+					}
+					// What folds away is checked open: "left out: see
+					// why", the map in words, the filters.
+					eval[bool](t, ctx, `(document.querySelectorAll('details').forEach(d => d.open = true), true)`)
+					for _, v := range axe(t, ctx) {
+						t.Errorf("%dpx: axe %s (%s): %s\n  %s", size.w, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -703,6 +877,10 @@ func TestScreenshots(t *testing.T) {
 		{"saved", publicURL + "/saved?lang=es&s=" + pick1 + "," + pick2, "ol.printlist"},
 		{"kiosk-start", kioskURL + "/", "#q"},
 		{"kiosk-results-hc", kioskURL + "/search?q=food&near=20001&hc=1", "#results-h"},
+		{"results-es", publicURL + "/search?q=comida&near=20001&lang=es", "#results-h"},
+		{"results-who", publicURL + "/search?q=shelter&near=20001&gender=male&age=40", "#results-h"},
+		{"service-es", publicURL + "/services/" + pick1 + "?near=20002&lang=es", "#svc-h"},
+		{"kiosk-service", kioskURL + "/services/" + pick1, "#svc-h"},
 	}
 	for _, pg := range pages {
 		run(t, ctx, navigate(pg.url), visible(pg.wait))
@@ -729,6 +907,11 @@ func shots(t *testing.T, ctx context.Context, name, u string) {
 			steps = append(steps, navigate(u), chromedp.WaitReady(css("body")))
 		}
 		run(t, ctx, steps...)
+		// No page scrolls sideways on a phone: a cut-off button is a
+		// button a person cannot press.
+		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > int(size.w) {
+			t.Errorf("%s at %dpx scrolls sideways: %d px wide", name, size.w, w)
+		}
 		buf := get(t, ctx, chromedp.FullScreenshot(100))
 		if !bytes.HasPrefix(buf, []byte("\x89PNG")) {
 			t.Fatalf("%s: screenshot is not a PNG", name)

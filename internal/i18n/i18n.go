@@ -1,6 +1,18 @@
 // Package i18n holds Trellis's message catalogs (web/messages/<lang>.yaml)
 // and picks a language for a request. Every string people read, in the API
 // and on pages, comes from here, in English and Spanish.
+//
+// A message is a string with {name} placeholders, or, when it says how
+// many of something, a map of CLDR plural forms (zero, one, two, few, many,
+// other; "other" is required):
+//
+//	match.ago.days:
+//	  one: "{n} day ago"
+//	  other: "{n} days ago"
+//
+// T chooses the form with the language's plural rules from
+// golang.org/x/text/feature/plural, by the message's count: its {count}
+// argument, else its {n}.
 package i18n
 
 import (
@@ -9,9 +21,11 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 
 	"trellis/internal/directory"
@@ -21,9 +35,63 @@ import (
 // Catalog is the set of messages in every supported language. It is
 // immutable and safe for concurrent use.
 type Catalog struct {
-	msgs    map[string]map[string]string // lang -> key -> text
+	msgs    map[string]map[string]message // lang -> key -> message
 	matcher language.Matcher
 	langs   []string
+	tags    map[string]language.Tag
+}
+
+// message is one entry of a catalog: a text, or its plural forms.
+type message struct {
+	text  string
+	forms map[plural.Form]string
+}
+
+// pluralForms names the CLDR plural forms a catalog may give.
+var pluralForms = map[string]plural.Form{
+	"zero": plural.Zero, "one": plural.One, "two": plural.Two,
+	"few": plural.Few, "many": plural.Many, "other": plural.Other,
+}
+
+// UnmarshalYAML reads a message: a string, or a mapping of plural forms
+// that includes "other".
+func (m *message) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Decode(&m.text)
+	case yaml.MappingNode:
+		var raw map[string]string
+		if err := n.Decode(&raw); err != nil {
+			return err
+		}
+		m.forms = map[plural.Form]string{}
+		for name, text := range raw {
+			f, ok := pluralForms[name]
+			if !ok {
+				return fmt.Errorf("line %d: %q is not a plural form (zero, one, two, few, many, other)", n.Line, name)
+			}
+			m.forms[f] = text
+		}
+		if _, ok := m.forms[plural.Other]; !ok {
+			return fmt.Errorf("line %d: plural message without \"other\"", n.Line)
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: a message is a string or a map of plural forms", n.Line)
+}
+
+// texts returns every text of the message, its forms in a fixed order.
+func (m message) texts() []string {
+	if m.forms == nil {
+		return []string{m.text}
+	}
+	var out []string
+	for _, f := range []plural.Form{plural.Zero, plural.One, plural.Two, plural.Few, plural.Many, plural.Other} {
+		if s, ok := m.forms[f]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Default is the catalog embedded from web/messages, loaded at start. A
@@ -41,7 +109,7 @@ func mustLoad(fsys fs.FS, dir string) *Catalog {
 // Load reads <dir>/<lang>.yaml for every language in directory.Languages.
 // It returns an error naming the file for a missing or malformed catalog.
 func Load(fsys fs.FS, dir string) (*Catalog, error) {
-	c := &Catalog{msgs: map[string]map[string]string{}, langs: directory.Languages}
+	c := &Catalog{msgs: map[string]map[string]message{}, langs: directory.Languages, tags: map[string]language.Tag{}}
 	tags := make([]language.Tag, len(c.langs))
 	for i, lang := range c.langs {
 		p := path.Join(dir, lang+".yaml")
@@ -49,12 +117,13 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("i18n: %w", err)
 		}
-		m := map[string]string{}
+		m := map[string]message{}
 		if err := yaml.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", p, err)
 		}
 		c.msgs[lang] = m
 		tags[i] = language.Make(lang)
+		c.tags[lang] = tags[i]
 	}
 	c.matcher = language.NewMatcher(tags)
 	return c, nil
@@ -89,15 +158,27 @@ func (c *Catalog) Match(explicit, acceptLanguage string) string {
 }
 
 // T returns message key in lang with {name} placeholders replaced from
-// args, given as name, value pairs. A key missing in lang falls back to the
-// first language; a key missing everywhere returns the key itself, which
-// tests catch.
+// args, given as name, value pairs. A plural message takes the form that
+// lang's plural rules give for its count (the "count" argument, else "n",
+// read as a whole number; "other" when neither reads). A key missing in
+// lang falls back to the first language; a key missing everywhere returns
+// the key itself, which tests catch.
 func (c *Catalog) T(lang, key string, args ...string) string {
-	s, ok := c.msgs[lang][key]
+	m, ok := c.msgs[lang][key]
 	if !ok {
-		s, ok = c.msgs[c.langs[0]][key]
+		lang = c.langs[0]
+		m, ok = c.msgs[lang][key]
 		if !ok {
 			return key
+		}
+	}
+	s := m.text
+	if m.forms != nil {
+		s = m.forms[plural.Other]
+		if n, ok := count(args); ok {
+			if f, ok := m.forms[plural.Cardinal.MatchPlural(c.tags[lang], n, 0, 0, 0, 0)]; ok {
+				s = f
+			}
 		}
 	}
 	if len(args) == 0 {
@@ -110,11 +191,29 @@ func (c *Catalog) T(lang, key string, args ...string) string {
 	return strings.NewReplacer(pairs...).Replace(s)
 }
 
+// count returns the whole number a plural message is chosen by: the
+// "count" argument, else "n".
+func count(args []string) (int, bool) {
+	for _, name := range []string{"count", "n"} {
+		for i := 0; i+1 < len(args); i += 2 {
+			if args[i] == name {
+				n, err := strconv.Atoi(strings.TrimSpace(args[i+1]))
+				if err != nil || n < 0 {
+					return 0, false
+				}
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
 var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // Check returns the differences between the languages: keys present in one
-// and missing in another, and keys whose placeholders differ. Tests keep it
-// empty.
+// and missing in another, keys whose placeholders differ (in any plural
+// form), and plural messages in one language that are plain text in
+// another. Tests keep it empty.
 func (c *Catalog) Check() []string {
 	var out []string
 	base := c.msgs[c.langs[0]]
@@ -126,11 +225,12 @@ func (c *Catalog) Check() []string {
 				out = append(out, fmt.Sprintf("%s: missing %q", lang, k))
 				continue
 			}
-			a, b := placeholder.FindAllString(v, -1), placeholder.FindAllString(w, -1)
-			sort.Strings(a)
-			sort.Strings(b)
-			if strings.Join(a, ",") != strings.Join(b, ",") {
-				out = append(out, fmt.Sprintf("%s: %q has placeholders %v, %s has %v", lang, k, b, c.langs[0], a))
+			if (v.forms == nil) != (w.forms == nil) {
+				out = append(out, fmt.Sprintf("%s: %q is plural in one language and not in the other", lang, k))
+				continue
+			}
+			if a, b := placeholders(v), placeholders(w); a != b {
+				out = append(out, fmt.Sprintf("%s: %q has placeholders %s, %s has %s", lang, k, b, c.langs[0], a))
 			}
 		}
 		for k := range m {
@@ -141,4 +241,22 @@ func (c *Catalog) Check() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// placeholders lists the distinct placeholders of all a message's texts,
+// sorted and joined: a plural form may leave its count out ("one: a day
+// ago") as long as another form has it.
+func placeholders(m message) string {
+	seen := map[string]bool{}
+	for _, text := range m.texts() {
+		for _, p := range placeholder.FindAllString(text, -1) {
+			seen[p] = true
+		}
+	}
+	var ps []string
+	for p := range seen {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return "[" + strings.Join(ps, ",") + "]"
 }

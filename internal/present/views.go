@@ -2,6 +2,7 @@ package present
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -247,13 +248,36 @@ func (v Viewer) Location(l *directory.Location) LocationView {
 // DirectionsURL links to directions to l in OpenStreetMap, by its point;
 // it returns "" for a confidential location or one without a point.
 func DirectionsURL(l *directory.Location) string {
-	if l.Confidential {
+	if l.Confidential || !l.HasPoint {
 		return ""
 	}
-	if l.HasPoint {
-		return fmt.Sprintf("https://www.openstreetmap.org/directions?to=%.6f%%2C%.6f", l.Point.Lat(), l.Point.Lon())
+	return DirectionsFrom(PointView{Lat: l.Point.Lat(), Lon: l.Point.Lon()}, nil)
+}
+
+// DirectionsFrom links to directions in OpenStreetMap to the point to,
+// from the point from when given (the place a person searched near, to
+// the nearest 100 m or so), else from wherever the map app puts them.
+func DirectionsFrom(to PointView, from *PointView) string {
+	u := "https://www.openstreetmap.org/directions?"
+	if from != nil {
+		u += fmt.Sprintf("from=%.4f%%2C%.4f&", from.Lat, from.Lon)
 	}
-	return ""
+	return u + fmt.Sprintf("to=%.6f%%2C%.6f", to.Lat, to.Lon)
+}
+
+// GeoURI is a geo: link (RFC 5870) to the point p, which phones open in
+// their maps app, with label as the place's name.
+func GeoURI(p PointView, label string) string {
+	u := fmt.Sprintf("geo:%.6f,%.6f?q=%.6f,%.6f", p.Lat, p.Lon, p.Lat, p.Lon)
+	if label = strings.Map(func(r rune) rune {
+		if r == '(' || r == ')' || r < ' ' {
+			return -1
+		}
+		return r
+	}, label); label != "" {
+		u += "(" + url.PathEscape(label) + ")"
+	}
+	return u
 }
 
 // Zone returns the time zone l's hours are read in: its own, else the
@@ -465,4 +489,41 @@ func (v Viewer) Hit(s *directory.Service, l *directory.Location, distance *float
 	}
 	hv.Open = v.OpenState(st, loc)
 	return hv
+}
+
+// LineView is a phone line people can call or text: a crisis line, or the
+// directory's help line.
+type LineView struct {
+	Name string `json:"name"`
+	Call string `json:"call"`
+	// CallURL and TextURL are tel: and sms: links.
+	CallURL string `json:"call_url"`
+	Text    string `json:"text,omitempty"`
+	TextURL string `json:"text_url,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// Lines renders phone lines in the viewer's language.
+func (v Viewer) Lines(ls []directory.Line) []LineView {
+	out := make([]LineView, 0, len(ls))
+	for _, l := range ls {
+		lv := LineView{Name: l.Name.In(v.Lang), Call: l.Call, CallURL: "tel:" + Dial(l.Call), Note: l.Note.In(v.Lang)}
+		if l.Text != "" {
+			lv.Text, lv.TextURL = l.Text, "sms:"+Dial(l.Text)
+		}
+		out = append(out, lv)
+	}
+	return out
+}
+
+// Dial returns a phone number with only its digits and a leading plus,
+// for tel: and sms: links: "800-799-7233" is "8007997233".
+func Dial(number string) string {
+	var b strings.Builder
+	for i, r := range number {
+		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

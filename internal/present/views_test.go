@@ -61,3 +61,23 @@ func TestConfidentialLocation(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectionsAndGeo(t *testing.T) {
+	to := present.PointView{Lat: 38.8899, Lon: -77.0091}
+	from := present.PointView{Lat: 38.91023, Lon: -77.01789}
+	tests := []struct {
+		name, got, want string
+	}{
+		{"to only", present.DirectionsFrom(to, nil), "https://www.openstreetmap.org/directions?to=38.889900%2C-77.009100"},
+		{"from the searched place", present.DirectionsFrom(to, &from), "https://www.openstreetmap.org/directions?from=38.9102%2C-77.0179&to=38.889900%2C-77.009100"},
+		{"geo with a name", present.GeoURI(to, "Adams Place (men) Shelter"), "geo:38.889900,-77.009100?q=38.889900,-77.009100(Adams%20Place%20men%20Shelter)"},
+		{"geo without a name", present.GeoURI(to, ""), "geo:38.889900,-77.009100?q=38.889900,-77.009100"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %s, want %s", tc.got, tc.want)
+			}
+		})
+	}
+}

@@ -2,61 +2,46 @@ package webui_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"trellis/internal/app"
+	"trellis/internal/app/apptest"
 	"trellis/internal/auth"
-	"trellis/internal/httpapi"
-	"trellis/internal/snapshot"
-	"trellis/internal/sqlite"
-	"trellis/internal/testkit"
-	"trellis/internal/webui"
 )
 
 const testPassword = "correct horse battery staple"
 
-// workspace serves the API and pages with an SQLite store holding a
-// specialist (ana) and a coordinator (cora).
+// workspace serves the API and pages, wired as `trellis serve` wires them
+// (apptest), with an SQLite store holding a specialist (ana) and a
+// coordinator (cora).
 func workspace(t *testing.T) string {
 	t.Helper()
+	return workspaceSite(t).URL
+}
+
+func workspaceSite(t *testing.T, adjust ...func(*app.HTTP)) *apptest.Site {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	st := apptest.Start(t, apptest.Options{DataDir: fixtureDir(t), Now: func() time.Time { return now }, Adjust: func(h *app.HTTP) {
+		for _, a := range adjust {
+			a(h)
+		}
+	}})
 	for _, u := range []struct {
 		email string
 		role  auth.Role
 	}{{"ana@example.org", auth.RoleSpecialist}, {"cora@example.org", auth.RoleCoordinator}} {
-		if _, err := auth.AddUser(ctx, db, u.email, u.role, testPassword); err != nil {
+		if _, err := auth.AddUser(ctx, st.DB, u.email, u.role, testPassword); err != nil {
 			t.Fatal(err)
 		}
 	}
-	store := snapshot.NewStore(os.DirFS(fixtureDir(t)), func() time.Time { return now })
-	if _, err := store.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Current().Index.Close() })
-	clock := func() time.Time { return now }
-	log := slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil))
-	api := httpapi.New(httpapi.Options{Snapshots: store, Now: clock, Logger: log, Accounts: db, Referrals: db})
-	ui, err := webui.New(webui.Options{Snapshots: store, Now: clock, Logger: log, Referrals: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui.Register(api)
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return st
 }
 
 // browser is an HTTP client with cookies that does not follow redirects
@@ -147,7 +132,7 @@ func TestWorkspaceReferral(t *testing.T) {
 	base := workspace(t)
 	b := newBrowser(t, base)
 	p := b.do(http.MethodPost, "/app/sign-in", url.Values{"email": {"ana@example.org"}, "password": {testPassword}})
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/app" {
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/app?lang=en" {
 		t.Fatalf("sign-in: %d to %q", p.status, p.header.Get("Location"))
 	}
 	form := b.do(http.MethodGet, "/app", nil)
@@ -173,28 +158,27 @@ func TestWorkspaceReferral(t *testing.T) {
 
 	refer := b.do(http.MethodPost, "/app/refer", url.Values{"csrf_token": {token}, "service": {"north-shelter.beds"}, "location": {"main"},
 		"need": {"housing.emergency-shelter"}})
-	refer.has(t, "Overnight shelter for men", "Peer reference", "How did they consent?")
+	refer.has(t, "Overnight shelter for men", "Referral code, for a peer you referred before", "How did they consent?")
+	refer.lacks(t, "JD-17")
 	refer.lacks(t, "42 CFR Part 2")
 	missing := b.do(http.MethodPost, "/app/referrals", url.Values{"csrf_token": {token}, "service": {"north-shelter.beds"},
-		"location": {"main"}, "need": {"housing.emergency-shelter"}, "peer_ref": {"JD-17"}})
+		"location": {"main"}, "need": {"housing.emergency-shelter"}, "peer_ref": {"P-JD27K"}})
 	if missing.status != http.StatusUnprocessableEntity {
 		t.Errorf("referral without consent: %d", missing.status)
 	}
 	made := b.do(http.MethodPost, "/app/referrals", url.Values{"csrf_token": {token}, "service": {"north-shelter.beds"},
-		"location": {"main"}, "need": {"housing.emergency-shelter"}, "peer_ref": {"JD-17"}, "consent_method": {"verbal"},
-		"consent_scope": {"this-referral"}, "follow_up": {"2026-11-20"}, "notes": {"prefers mornings"}})
-	loc := made.header.Get("Location")
-	if made.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/app/referrals/") {
-		t.Fatalf("create: %d to %q\n%.600s", made.status, loc, made.body)
+		"location": {"main"}, "need": {"housing.emergency-shelter"}, "peer_ref": {"P-JD27K"}, "consent_method": {"verbal"},
+		"consent_scope": {"this-referral"}, "follow_up": {clock.Date("2026-11-20")}, "notes": {"prefers mornings"}})
+	loc, _, _ := strings.Cut(made.header.Get("Location"), "?")
+	if made.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/app/referrals/") || made.header.Get("Location") != loc+"?recorded=1&lang=en" {
+		t.Fatalf("create: %d to %q\n%.600s", made.status, made.header.Get("Location"), made.body)
 	}
 	detail := b.do(http.MethodGet, loc, nil)
-	detail.has(t, "Referral JD-17", "Overnight shelter for men", "Sent", "prefers mornings", "overdue", "Make a link for the agency")
+	detail.has(t, "Referral P-JD27K", "Overnight shelter for men", "<strong>Recorded</strong>", "prefers mornings", "overdue", "Make a link for the agency")
+	detail.lacks(t, "Sent to the agency")
 
-	list := b.do(http.MethodGet, "/app/referrals", nil)
-	due := list.body[strings.Index(list.body, `id="due-h"`):strings.Index(list.body, `id="all-h"`)]
-	if !strings.Contains(due, "JD-17") {
-		t.Errorf("the overdue referral is not among the follow-ups due:\n%s", due)
-	}
+	list := b.do(http.MethodGet, "/app/referrals?show=week", nil)
+	list.has(t, "Follow-ups due this week", "Due this week (1)", "(1 overdue)", "P-JD27K", `<strong class="overdue">overdue</strong>`)
 
 	link := b.do(http.MethodPost, loc+"/link", url.Values{"csrf_token": {token}})
 	m := regexp.MustCompile(`value="(http[^"]+/agency/[^"]+)"`).FindStringSubmatch(link.body)
@@ -202,9 +186,19 @@ func TestWorkspaceReferral(t *testing.T) {
 		t.Fatalf("no agency link:\n%.600s", link.body)
 	}
 	agencyPath := strings.TrimPrefix(m[1], base)
+	link.has(t, "<strong>Sent to the agency</strong>")
+	// Reloading the page that showed the link leads to the referral,
+	// which says it was sent; the link itself is not shown again.
+	reload := b.do(http.MethodGet, loc+"/link", nil)
+	if reload.status != http.StatusSeeOther || reload.header.Get("Location") != loc+"?lang=en" {
+		t.Errorf("reload of the link page: %d to %q", reload.status, reload.header.Get("Location"))
+	}
+	again := b.do(http.MethodGet, loc, nil)
+	again.has(t, "<strong>Sent to the agency</strong>", "Sent to the agency on", "Make a new link")
+	again.lacks(t, m[1])
 	anon := newBrowser(t, base)
 	ag := anon.do(http.MethodGet, agencyPath, nil)
-	ag.has(t, "JD-17", "Overnight shelter for men", "Accepted")
+	ag.has(t, "P-JD27K", "Overnight shelter for men", "Accepted", "<strong>Sent to the agency</strong>", "No account, no cookies")
 	ag.lacks(t, "prefers mornings")
 	if p := anon.do(http.MethodPost, agencyPath, url.Values{"to": {"declined"}}); p.status != http.StatusConflict {
 		t.Errorf("decline without a reason: %d, want 409", p.status)
@@ -218,7 +212,7 @@ func TestWorkspaceReferral(t *testing.T) {
 		t.Fatalf("move: %d\n%.600s", moved.status, moved.body)
 	}
 	after := b.do(http.MethodGet, loc, nil)
-	after.has(t, "Sent → Accepted", "Accepted → Completed", "got a bed", "Agency")
+	after.has(t, "Sent to the agency → Accepted", "Accepted → Completed", "got a bed", "Agency", "Recorded")
 	if p := b.do(http.MethodPost, loc+"/events", url.Values{"csrf_token": {token}, "to": {"sent"}}); p.status != http.StatusConflict {
 		t.Errorf("a move the machine forbids: %d, want 409", p.status)
 	}
@@ -234,11 +228,11 @@ func TestWorkspaceReferral(t *testing.T) {
 	}
 
 	cora := newBrowser(t, base)
-	if p := cora.do(http.MethodPost, "/app/sign-in", url.Values{"email": {"cora@example.org"}, "password": {testPassword}}); p.header.Get("Location") != "/admin" {
+	if p := cora.do(http.MethodPost, "/app/sign-in", url.Values{"email": {"cora@example.org"}, "password": {testPassword}}); p.header.Get("Location") != "/admin?lang=en" {
 		t.Errorf("coordinator lands on %q", p.header.Get("Location"))
 	}
 	adm := cora.do(http.MethodGet, "/admin", nil)
-	adm.has(t, "Data status", "Revision", "6 services", "Listings to check again", "Never checked")
+	adm.has(t, "Data status", "Revision", "7 services", "Listings to check again", "Never checked")
 	if p := cora.do(http.MethodGet, "/app", nil); p.status != http.StatusForbidden {
 		t.Errorf("coordinator on /app: %d, want 403", p.status)
 	}

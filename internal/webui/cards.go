@@ -3,12 +3,17 @@ package webui
 import (
 	"fmt"
 	"html/template"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"trellis/internal/directory"
+	"trellis/internal/geo"
 	"trellis/internal/i18n"
+	"trellis/internal/mapsvg"
 	"trellis/internal/present"
 )
 
@@ -24,6 +29,8 @@ type phone struct {
 	Href    template.URL
 	Note    string
 	Kind    string
+	// Type is the listing's phone type ("" for voice).
+	Type string
 }
 
 // place is where a service is delivered, as a card or the service page
@@ -32,7 +39,18 @@ type place struct {
 	Name         string
 	Confidential bool
 	Address      []string
-	Directions   string
+	// Point is where the place is, for maps, directions and geo: links;
+	// nil for a confidential place or one without a point.
+	Point *present.PointView
+	// Directions links to directions, from the searched place when there
+	// is one; GeoURL opens the place in a phone's maps app.
+	Directions string
+	GeoURL     template.URL
+	// Away says how far and which way the place is from the searched
+	// place: "0.7 mi north-east".
+	Away string
+	// DirectionsQR, on a kiosk, carries the directions to a phone.
+	DirectionsQR template.HTML
 	Open         string
 	OpenClass    string
 	Hours        []string
@@ -45,6 +63,9 @@ type place struct {
 
 // card is a service on a result page or a printed list.
 type card struct {
+	// Number is the card's number in the results, which its pin on the
+	// map carries.
+	Number      int
 	ID          string
 	Name        string
 	Org         string
@@ -53,6 +74,12 @@ type card struct {
 	Place       *place // nil for a service without locations
 	Distance    string
 	Phones      []phone
+	// Call is the number the card's big button calls: the first voice
+	// line; HelpLine is offered instead when the listing has none.
+	Call     *phone
+	HelpLine *line
+	// More are the listing's other numbers, with links.
+	More        []phone
 	Eligibility []string
 	Cost        string
 	Languages   string
@@ -69,6 +96,71 @@ type words struct {
 	lang  string
 	now   time.Time
 	stale time.Duration
+	// from is the searched place (nil without one): directions start there
+	// and places say how far and which way they are from it.
+	from *geo.Place
+	// help is the directory's help line, offered where a listing gives no
+	// number to call.
+	help *line
+}
+
+// newWords returns the wording of a request's pages, from the searched
+// place from (nil for none).
+func newWords(r *request, from *geo.Place) words {
+	w := words{lang: r.lang, now: r.now, stale: r.snap.Catalog.Info.StaleAfter, from: from}
+	if hl := r.snap.Catalog.Info.HelpLine; hl != nil {
+		v := present.Viewer{Catalog: r.snap.Catalog, Lang: r.lang}
+		w.help = &lines(v.Lines([]directory.Line{*hl}))[0]
+	}
+	return w
+}
+
+// callable chooses the number a card's Call button dials: the first
+// voice or hotline number, else any number with a link; nil for none.
+func callable(ps []phone) *phone {
+	for i, p := range ps {
+		if p.Href != "" && (p.Type == "" || p.Type == "voice" || p.Type == "hotline") {
+			return &ps[i]
+		}
+	}
+	for i, p := range ps {
+		if p.Href != "" && p.Type != "fax" {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// setCall sets the card's Call button, or the help line when it has no
+// number.
+func (w words) setCall(c *card) {
+	c.Call = callable(c.Phones)
+	if c.Call == nil && c.Place != nil {
+		c.Call = callable(c.Place.Phones)
+	}
+	if c.Call == nil {
+		c.HelpLine = w.help
+		return
+	}
+	for _, p := range c.Phones {
+		if p.Href != "" && p.Href != c.Call.Href {
+			c.More = append(c.More, p)
+		}
+	}
+}
+
+// away says how far and which way p is from the searched place: "0.7 mi
+// north-east"; "" without a searched place.
+func (w words) away(p present.PointView) string {
+	if w.from == nil {
+		return ""
+	}
+	pt := orb.Point{p.Lon, p.Lat}
+	d := geo.FormatDistance(geo.Distance(w.from.Point, pt), "mi")
+	if geo.Distance(w.from.Point, pt) < 100 {
+		return w.t("distance.here", "distance", d)
+	}
+	return w.t("distance.away_dir", "distance", d, "dir", w.t("dir."+mapsvg.Compass(w.from.Point, pt)))
 }
 
 func (w words) t(key string, args ...string) string { return i18n.Default.T(w.lang, key, args...) }
@@ -82,9 +174,10 @@ func (w words) card(h present.HitView, s *directory.Service, picked bool) card {
 	}
 	c.Phones = w.phones(h.Service.Phones)
 	if h.Location != nil {
-		pl := w.place(*h.Location, h.Open)
+		pl := w.place(*h.Location, h.Open, c.Name)
 		c.Place = &pl
 	}
+	w.setCall(&c)
 	return c
 }
 
@@ -113,10 +206,19 @@ func (w words) summary(v present.ServiceSummary, s *directory.Service) card {
 	return c
 }
 
-// place renders a location with its open state.
-func (w words) place(l present.LocationView, open present.OpenView) place {
+// place renders a location of the service named name with its open
+// state.
+func (w words) place(l present.LocationView, open present.OpenView, name string) place {
 	p := place{Name: l.Name, Confidential: l.Confidential, Directions: l.DirectionsURL,
 		Open: open.Text, OpenClass: openClass(open), Access: l.Accessibility, Transit: l.Transit}
+	if pt := l.Point; pt != nil && !l.Confidential {
+		p.Point = pt
+		if w.from != nil {
+			p.Directions = present.DirectionsFrom(*pt, &present.PointView{Lat: w.from.Point.Lat(), Lon: w.from.Point.Lon()})
+		}
+		p.GeoURL = template.URL(present.GeoURI(*pt, name))
+		p.Away = w.away(*pt)
+	}
 	if a := l.Address; a != nil {
 		p.Address = append(p.Address, a.Street)
 		if a.Street2 != "" {
@@ -149,7 +251,7 @@ func openClass(o present.OpenView) string {
 func (w words) phones(ps []present.PhoneView) []phone {
 	var out []phone
 	for _, p := range ps {
-		ph := phone{Display: p.Number, Note: p.Note}
+		ph := phone{Display: p.Number, Note: p.Note, Type: p.Type}
 		if p.Extension != "" {
 			ph.Display += " " + w.t("phone.ext", "ext", p.Extension)
 		}
@@ -175,16 +277,11 @@ func (w words) phones(ps []present.PhoneView) []phone {
 // 555-0100", "311"); it keeps digits and a leading plus only, so nothing
 // but a phone number can reach the link.
 func telURL(number, ext string) template.URL {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(number) {
-		if r >= '0' && r <= '9' || r == '+' && i == 0 {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() == 0 {
+	digits := present.Dial(strings.TrimSpace(number))
+	if digits == "" {
 		return ""
 	}
-	u := "tel:" + b.String()
+	u := "tel:" + digits
 	if ext != "" {
 		if _, err := strconv.Atoi(ext); err == nil {
 			u += ";ext=" + ext
@@ -329,4 +426,46 @@ func (w words) days(s directory.DaySet) string {
 		return w.t("days.weekends")
 	}
 	return present.DayRuns(s, "–", func(d time.Weekday) string { return w.t(fmt.Sprintf("day.short.%d", int(d))) })
+}
+
+// line is a phone line to call or text now: a crisis line or the help
+// line, with its links made safe for the template (only digits reach
+// them).
+type line struct {
+	Name, Call, Note string
+	CallURL, TextURL template.URL
+}
+
+// lines renders phone lines for the pages.
+func lines(ls []present.LineView) []line {
+	out := make([]line, 0, len(ls))
+	for _, l := range ls {
+		ln := line{Name: l.Name, Call: l.Call, Note: l.Note, CallURL: template.URL("tel:" + present.Dial(l.Call))}
+		if l.Text != "" {
+			ln.TextURL = template.URL("sms:" + present.Dial(l.Text))
+		}
+		out = append(out, ln)
+	}
+	return out
+}
+
+// phoneInText finds phone numbers in listing text: ten-digit North
+// American numbers written with separators ("(202) 555-0100",
+// "800-799-7233", "1-800-662-4357") and the three-digit service codes
+// people call (211, 311, 911, 988).
+var phoneInText = regexp.MustCompile(`(?:\b1[-. ])?(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b|\b(?:211|311|511|711|911|988)\b`)
+
+// linkPhones escapes text for HTML and makes each phone number in it a
+// tel: link.
+func linkPhones(text string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range phoneInText.FindAllStringIndex(text, -1) {
+		b.WriteString(template.HTMLEscapeString(text[last:m[0]]))
+		num := text[m[0]:m[1]]
+		b.WriteString(`<a class="tel" href="` + string(telURL(num, "")) + `">` + template.HTMLEscapeString(num) + `</a>`)
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return b.String()
 }

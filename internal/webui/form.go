@@ -8,7 +8,8 @@ import (
 	"unicode/utf8"
 
 	"trellis/internal/directory"
-	"trellis/internal/search"
+	"trellis/internal/match"
+	"trellis/internal/need"
 )
 
 // form is the state a visitor carries from page to page: what they search
@@ -18,8 +19,9 @@ import (
 //
 // Buttons that change one part of the state submit an override field beside
 // the hidden one, so a page can carry the state and offer changes in the
-// same form: setlang for lang, sethc for hc, setcat for category and go for
-// page.
+// same form: setlang for lang, sethc for hc, setcat for category, go for
+// page (the search button: a new search, on page 1) and topage for page
+// (the pager: the same search, on another page).
 type form struct {
 	Q        string
 	Near     string // a ZIP code typed by the visitor
@@ -29,11 +31,21 @@ type form struct {
 	Free     bool
 	Language string
 	Radius   string // "1mi" ... "25mi", or "" for any distance
-	Page     int
-	Picks    []string
-	Lang     string
-	HC       bool  // high contrast
-	Issued   int64 // kiosk: when the page holding the form was made, Unix seconds
+	// Who the results are for: an age as typed (AgeText, kept to show it
+	// again) and read (Age, nil when empty or not a whole number from 0
+	// to 130, which AgeBad reports), a gender, veteran, and a family with
+	// children.
+	AgeText string
+	Age     *int
+	AgeBad  bool
+	Gender  string
+	Veteran bool
+	Family  bool
+	Page    int
+	Picks   []string
+	Lang    string
+	HC      bool  // high contrast
+	Issued  int64 // kiosk: when the page holding the form was made, Unix seconds
 }
 
 // Limits on what a form carries.
@@ -50,7 +62,7 @@ var radiusChoices = []string{"1mi", "3mi", "5mi", "10mi", "25mi"}
 // dropped, and only services and categories that exist survive.
 func parseForm(v url.Values, cat *directory.Catalog, langOK func(string) bool) form {
 	f := form{
-		Q:        limit(strings.TrimSpace(v.Get("q")), search.MaxTextLen),
+		Q:        limit(pick(v, "q", "setq"), match.MaxTextLen),
 		Near:     limit(strings.TrimSpace(v.Get("near")), maxNearLen),
 		Here:     limit(strings.TrimSpace(v.Get("here")), maxNearLen),
 		Category: pick(v, "category", "setcat"),
@@ -58,6 +70,10 @@ func parseForm(v url.Values, cat *directory.Catalog, langOK func(string) bool) f
 		Free:     truthy(v.Get("free")),
 		Language: strings.ToLower(strings.TrimSpace(v.Get("language"))),
 		Radius:   v.Get("radius"),
+		AgeText:  limit(strings.TrimSpace(v.Get("age")), 3),
+		Gender:   strings.TrimSpace(v.Get("gender")),
+		Veteran:  truthy(v.Get("veteran")),
+		Family:   truthy(v.Get("family")),
 		Lang:     pick(v, "lang", "setlang"),
 		HC:       truthy(pick(v, "hc", "sethc")),
 	}
@@ -73,7 +89,21 @@ func parseForm(v url.Values, cat *directory.Catalog, langOK func(string) bool) f
 	if !contains(radiusChoices, f.Radius) {
 		f.Radius = ""
 	}
-	if n, err := strconv.Atoi(pick(v, "page", "go")); err == nil && n >= 1 && n <= search.MaxWindow/perPage {
+	if !contains(directory.Genders, f.Gender) {
+		f.Gender = ""
+	}
+	if f.AgeText != "" {
+		if n, err := strconv.Atoi(f.AgeText); err == nil && n >= 0 && n <= 130 {
+			f.Age = &n
+		} else {
+			f.AgeBad = true
+		}
+	}
+	page := pick(v, "page", "topage")
+	if v.Has("go") {
+		page = v.Get("go")
+	}
+	if n, err := strconv.Atoi(page); err == nil && n >= 1 && n <= match.MaxWindow/perPage {
 		f.Page = n
 	} else {
 		f.Page = 1
@@ -83,8 +113,9 @@ func parseForm(v url.Values, cat *directory.Catalog, langOK func(string) bool) f
 	}
 	if v.Get("clear") == "filters" {
 		f.Category, f.Open, f.Free, f.Language, f.Radius = "", false, false, "", ""
+		f.AgeText, f.Age, f.AgeBad, f.Gender, f.Veteran, f.Family = "", nil, false, "", false, false
 	}
-	if (v.Has("setcat") || v.Has("clear")) && !v.Has("go") {
+	if (v.Has("setcat") || v.Has("setq") || v.Has("clear")) && !v.Has("go") {
 		f.Page = 1
 	}
 	var picks []string
@@ -100,13 +131,13 @@ func parseForm(v url.Values, cat *directory.Catalog, langOK func(string) bool) f
 	return f
 }
 
-// cleanPicks keeps the ids of services that exist, once each, in order, at
-// most maxPicks.
+// cleanPicks keeps the ids of services and recovery meetings that exist,
+// once each, in order, at most maxPicks.
 func cleanPicks(ids []string, cat *directory.Catalog) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if id == "" || seen[id] || cat.Service(id) == nil {
+		if id == "" || seen[id] || (cat.Service(id) == nil && cat.Meeting(id) == nil) {
 			continue
 		}
 		seen[id] = true
@@ -165,6 +196,27 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// person returns who the results are for, nil when the visitor said
+// nothing: the who-filters and the language filter.
+func (f form) person() *need.Person {
+	p := &need.Person{Age: f.Age, Gender: f.Gender}
+	if f.Veteran {
+		t := true
+		p.Veteran = &t
+		p.Circumstances = append(p.Circumstances, directory.PopulationVeterans)
+	}
+	if f.Family {
+		p.Circumstances = append(p.Circumstances, directory.PopulationFamilies)
+	}
+	if f.Language != "" {
+		p.Languages = []string{f.Language}
+	}
+	if p.IsZero() {
+		return nil
+	}
+	return p
+}
+
 // hasSearch reports whether the state describes a search to show results
 // for.
 func (f form) hasSearch() bool {
@@ -194,6 +246,10 @@ func (f form) values(skip ...string) url.Values {
 	set("free", flag(f.Free))
 	set("language", f.Language)
 	set("radius", f.Radius)
+	set("age", f.AgeText)
+	set("gender", f.Gender)
+	set("veteran", flag(f.Veteran))
+	set("family", flag(f.Family))
 	if f.Page > 1 {
 		set("page", strconv.Itoa(f.Page))
 	}
@@ -215,7 +271,7 @@ func (f form) values(skip ...string) url.Values {
 func (f form) hidden(skip ...string) template.HTML {
 	v := f.values(skip...)
 	var b strings.Builder
-	for _, name := range []string{"q", "near", "here", "category", "open", "free", "language", "radius", "page", "lang", "hc", "t", "pick"} {
+	for _, name := range formFields {
 		for _, val := range v[name] {
 			b.WriteString(`<input type="hidden" name="`)
 			b.WriteString(name)
@@ -225,6 +281,27 @@ func (f form) hidden(skip ...string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
+}
+
+// formFields are the names of the state's fields, in the order hidden
+// inputs and links carry them.
+var formFields = []string{"q", "near", "here", "category", "open", "free", "language", "radius",
+	"age", "gender", "veteran", "family", "page", "lang", "hc", "t", "pick"}
+
+// query returns the state as a query string for a link ("" for none),
+// leaving out the names in skip.
+func (f form) query(skip ...string) string {
+	v := f.values(skip...)
+	var b strings.Builder
+	for _, name := range formFields {
+		for _, val := range v[name] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(name + "=" + url.QueryEscape(val))
+		}
+	}
+	return b.String()
 }
 
 // picked reports whether service id is on the visitor's list.

@@ -34,6 +34,8 @@ func init() {
 		// a phone
 		"crisis": `<path d="M5 3h4l2 5-2.5 1.5a11 11 0 0 0 6 6L16 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 5a2 2 0 0 1 2-2z"/>`,
 	}
+	// a phone handset, for call buttons
+	paths["phone"] = paths["crisis"]
 	for id, p := range paths {
 		icons[id] = template.HTML(`<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">` + p + `</svg>`)
 	}

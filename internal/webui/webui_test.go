@@ -1,11 +1,8 @@
 package webui_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -14,22 +11,26 @@ import (
 	"testing"
 	"time"
 
-	"trellis/internal/httpapi"
-	"trellis/internal/snapshot"
+	"trellis/internal/app"
+	"trellis/internal/app/apptest"
 	"trellis/internal/testkit"
-	"trellis/internal/webui"
 )
 
-// now is the tests' clock: Sunday 22 November 2026, 21:30 in Washington.
-// The men's shelter (19:00-07:00) is open, the pantry (Tuesday and
-// Saturday mornings) closed.
-var now = time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC)
+// clock is the tests' clock: the next Sunday, 21:30 in Washington. The
+// men's shelter (19:00-07:00) is open, the pantry (Tuesday and Saturday
+// mornings) closed. It follows the real date, because the workspace's
+// session cookie passes through a cookie jar that reads the real clock;
+// the fixture listings' dates move with it (testkit.Clock).
+var (
+	clock = testkit.Anchor("America/New_York", 21, 30)
+	now   = clock.Now
+)
 
 // fixtureDir writes a data directory: the repo's directory.yaml,
 // taxonomy.yaml and geo/ with this package's test listings.
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	return testkit.DataDir(t, os.DirFS("testdata"))
+	return clock.DataDir(t, os.DirFS("testdata"))
 }
 
 type site struct {
@@ -37,27 +38,16 @@ type site struct {
 	logs *testkit.Buffer
 }
 
-// startSite serves the API and the pages over the fixture listings.
+// startSite serves the API and the pages over the fixture listings,
+// wired as `trellis serve` wires them (apptest).
 func startSite(t *testing.T, kiosk bool) site {
 	t.Helper()
-	store := snapshot.NewStore(os.DirFS(fixtureDir(t)), func() time.Time { return now })
-	if _, err := store.Reload(context.Background()); err != nil {
-		t.Fatalf("load fixture data: %v %v", err, store.Status().Errors)
-	}
-	t.Cleanup(func() { store.Current().Index.Close() })
-	logs := &testkit.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	clock := func() time.Time { return now }
-	api := httpapi.New(httpapi.Options{Snapshots: store, Now: clock, Logger: log})
-	ui, err := webui.New(webui.Options{Snapshots: store, Now: clock, Logger: log, Kiosk: kiosk, KioskIdle: 2 * time.Minute,
-		BaseURL: "https://trellis.example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui.Register(api)
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return site{url: srv.URL, logs: logs}
+	st := apptest.Start(t, apptest.Options{DataDir: fixtureDir(t), Now: func() time.Time { return now }, NoDB: true,
+		Adjust: func(h *app.HTTP) {
+			h.BaseURL = "https://trellis.example.org"
+			h.Web = app.WebConfig{Kiosk: kiosk, KioskIdle: 2 * time.Minute}
+		}})
+	return site{url: st.URL, logs: st.Logs}
 }
 
 // noRedirect is a client that reports redirects instead of following them.
@@ -188,13 +178,13 @@ func TestResults(t *testing.T) {
 		{name: "category tile", query: "setcat=food",
 			want: []string{"Free groceries", "Closed · opens Tuesday 10 AM", "Free", "Languages: English, Spanish"}},
 		{name: "spanish labels", query: "setcat=food&lang=es",
-			want: []string{`<html lang="es">`, "para “Comida”", "Gratis", "Idiomas: Inglés, Español", `<h2 id="card-0" class="card-name" lang="en">Free groceries</h2>`}},
+			want: []string{`<html lang="es">`, "para “Comida”", "Gratis", "Idiomas: Inglés, Español", `<h2 id="card-0" class="card-name"><span class="num">1<span class="sr-only">.</span></span> <span lang="en">Free groceries</span></h2>`}},
 		{name: "unknown zip is reported and the search still runs", query: "q=shelter&near=99999",
 			want: []string{`aria-invalid="true"`, "We do not know the ZIP code 99999", "Overnight shelter for men"}},
 		{name: "nothing found helps", query: "q=zzqqxx+yyvvkk&free=1",
 			want: []string{"We found no services", `name="clear" value="filters"`, `href="tel:211"`}},
 		{name: "filters narrow", query: "q=shelter&open=1&free=1",
-			want:   []string{"Overnight shelter for men", "Filters <span class=\"count\">(2)</span>"},
+			want:   []string{"Overnight shelter for men", "Place and filters <span class=\"count\">(2)</span>"},
 			unwant: []string{"Capitol Hill Food Pantry"}},
 	}
 	for _, tc := range tests {
@@ -224,7 +214,18 @@ func TestPicksTravel(t *testing.T) {
 	p = get(t, s.url+"/services/capitol-pantry.groceries?setcat=food&pick=north-shelter.beds").mainForm(t)
 	p.has(t, `<input type="hidden" name="pick" value="north-shelter.beds">`, `formaction="/search"`, "Back to results",
 		`name="pick" value="capitol-pantry.groceries" data-pick`, "Tue: 10 AM – 2 PM", "Sat: 9 AM – 12 PM",
-		"Closed Dec 24, 2026 to Dec 26, 2026")
+		"Closed "+shortDate(t, "2026-12-24")+" to "+shortDate(t, "2026-12-26"))
+}
+
+// shortDate writes a fixture date, moved to the test's week, as the pages
+// do in English: "Dec 24, 2026".
+func shortDate(t *testing.T, fixture string) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, clock.Date(fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Format("Jan 2, 2006")
 }
 
 func TestServicePage(t *testing.T) {

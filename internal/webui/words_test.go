@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"trellis/internal/auth"
 	"trellis/internal/directory"
 	"trellis/internal/i18n"
 	"trellis/internal/present"
@@ -221,6 +222,39 @@ func TestMessagesExist(t *testing.T) {
 		keys = append(keys, k+".title", k+".text")
 	}
 	keys = append(keys, "hours.span", "hours.span_overnight")
+	// The referral loop's keys built from the model's values.
+	for _, k := range []string{referral.LooksLikeName, referral.LooksLikeEmail, referral.LooksLikeDate, referral.LooksLikeBirthYear,
+		referral.LooksLikeRecord, referral.LooksLikePhone} {
+		keys = append(keys, "app.refer.looks_like."+k)
+	}
+	for _, k := range []string{"withdrawn", "closed", "revoked", "expired"} {
+		keys = append(keys, "app.gone."+k)
+	}
+	for _, k := range []referral.LinkEnd{referral.LinkEndRevoked, referral.LinkEndReplaced, referral.LinkEndClosed, referral.LinkEndCancelled,
+		referral.LinkEndConsentWithdrawn} {
+		keys = append(keys, "app.link_end."+string(k))
+	}
+	for _, k := range []referral.MailKind{referral.MailAgencyReferral, referral.MailAgencyAnswer} {
+		keys = append(keys, "app.mail."+string(k))
+	}
+	for _, k := range []referral.ConsentScope{referral.ScopeThisReferral, referral.ScopeShareWithService} {
+		keys = append(keys, "app.agency.scope."+string(k))
+	}
+	for _, k := range referral.AgencyStatuses {
+		keys = append(keys, "app.agency.answer."+string(k))
+	}
+	for _, k := range referral.Statuses {
+		keys = append(keys, "app.filter.status."+string(k))
+	}
+	for _, k := range []referral.SignatureKind{referral.SignaturePaper, referral.SignatureElectronic} {
+		keys = append(keys, "app.signature."+string(k))
+	}
+	for _, k := range []auth.Role{auth.RoleAdmin, auth.RoleCoordinator, auth.RoleSpecialist} {
+		keys = append(keys, "app.role."+string(k))
+	}
+	for _, k := range []string{"disable", "enable", "revoke", "reset-password"} {
+		keys = append(keys, "app.accounts.done."+k)
+	}
 	if len(keys) < 100 {
 		t.Fatalf("found only %d keys; is the pattern still right?", len(keys))
 	}
@@ -230,5 +264,28 @@ func TestMessagesExist(t *testing.T) {
 				t.Errorf("%s: no message %q", lang, k)
 			}
 		}
+	}
+}
+
+func TestLinkPhones(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"service code in parentheses", "Show Up and/or Call Shelter Hotline (311)",
+			`Show Up and/or Call Shelter Hotline (<a class="tel" href="tel:311">311</a>)`},
+		{"ten digits", "Call (202) 555-0100 or 800-799-7233.",
+			`Call <a class="tel" href="tel:2025550100">(202) 555-0100</a> or <a class="tel" href="tel:8007997233">800-799-7233</a>.`},
+		{"with a leading 1", "Call 1-800-662-4357",
+			`Call <a class="tel" href="tel:18006624357">1-800-662-4357</a>`},
+		{"years and street numbers stay text", "Open since 2011 at 3110 Main St, suite 911A",
+			`Open since 2011 at 3110 Main St, suite 911A`},
+		{"text is escaped", `<b>"Call" 988</b>`, `&lt;b&gt;&#34;Call&#34; <a class="tel" href="tel:988">988</a>&lt;/b&gt;`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := linkPhones(tc.in); got != tc.want {
+				t.Errorf("linkPhones(%q) =\n %s\nwant\n %s", tc.in, got, tc.want)
+			}
+		})
 	}
 }

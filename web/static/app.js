@@ -98,17 +98,29 @@
   var dirty = body.hasAttribute('data-reset');
   var warn = document.querySelector('[data-idle-warn]');
   var stay = document.querySelector('[data-stay]');
+  var countdown = document.querySelector('[data-countdown]');
+  var steps = countdown ? countdown.getAttribute('data-countdown').split('\n') : [];
   var warnFor = Math.min(20000, idle / 4);
-  var warnTimer = 0, resetTimer = 0;
+  var warnTimer = 0, resetTimer = 0, tick = 0;
   var startOver = function () { location.replace('/'); };
+  // The warning counts down the seconds left, in words the server wrote
+  // for each second (the plural rules are the message catalog's).
   var showWarning = function () {
     if (!warn) { return; }
     warn.hidden = false;
     if (stay) { stay.focus(); }
+    var ends = Date.now() + warnFor;
+    var show = function () {
+      var left = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+      if (countdown && steps.length) { countdown.textContent = steps[Math.min(left, steps.length - 1)]; }
+    };
+    show();
+    tick = setInterval(show, 250);
   };
   var arm = function () {
     clearTimeout(warnTimer);
     clearTimeout(resetTimer);
+    clearInterval(tick);
     if (warn && !warn.hidden) { warn.hidden = true; }
     if (!dirty) { return; }
     warnTimer = setTimeout(showWarning, idle - warnFor);
