@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 )
@@ -83,5 +84,28 @@ func TestLoadSynthetic(t *testing.T) {
 		if got.Organizations[i-1].ID >= got.Organizations[i].ID {
 			t.Fatalf("organizations not sorted at %d", i)
 		}
+	}
+}
+
+// TestLoadProgress: Progress hears of the listing files first, then of
+// every one of them once.
+func TestLoadProgress(t *testing.T) {
+	fsys := syntheticData(t, 120)
+	var mu sync.Mutex
+	var calls, total, last int
+	_, errs, err := Load(fsys, Options{Now: testNow, Places: testPlaces, Progress: func(done, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls == 0 && done != 0 {
+			t.Errorf("first call done=%d, want 0", done)
+		}
+		calls++
+		total, last = n, max(last, done)
+	}})
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	if total != 120 || last != 120 || calls != 121 {
+		t.Errorf("total %d, last %d, calls %d", total, last, calls)
 	}
 }
