@@ -36,7 +36,11 @@ type converter struct {
 	places Places
 
 	phonesBySvc, phonesByLoc, phonesByOrg map[string][]*phoneRec
-	schedBySvc, schedByLoc                map[string][]*schedRec
+	// intakeBySvc and intakeByOrg are the contacts that are referral
+	// intakes (isIntake), with their phones in intakePhones.
+	intakeBySvc, intakeByOrg map[string]*contactRec
+	intakePhones             map[string][]*phoneRec
+	schedBySvc, schedByLoc   map[string][]*schedRec
 
 	// termUse counts the services carrying each unmapped term.
 	termUse map[*termRec]*Group
@@ -51,6 +55,28 @@ func newConverter(d *dataset, m *Map, rep *collector, source string, now time.Ti
 		termUse: map[*termRec]*Group{}, skippedSvc: map[string]bool{},
 	}
 	pos := func(file string, line int) string { return fmt.Sprintf("%s:%d", file, line) }
+	c.intakeBySvc, c.intakeByOrg, c.intakePhones = map[string]*contactRec{}, map[string]*contactRec{}, map[string][]*phoneRec{}
+	ids := make([]string, 0, len(d.contacts))
+	for id := range d.contacts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		ct := d.contacts[id]
+		if !isIntake(ct) {
+			continue
+		}
+		svc := ct.SvcID
+		if sal := d.salByID[ct.SalID]; sal != nil && svc == "" {
+			svc = sal.SvcID
+		}
+		switch {
+		case d.svcByID[svc] != nil && c.intakeBySvc[svc] == nil:
+			c.intakeBySvc[svc] = ct
+		case svc == "" && d.orgByID[ct.OrgID] != nil && c.intakeByOrg[ct.OrgID] == nil:
+			c.intakeByOrg[ct.OrgID] = ct
+		}
+	}
 	// Each phone goes to one place: the most specific thing it is linked
 	// to (service, then location, then organization), so a number linked
 	// to both a service and its site is listed once.
@@ -60,6 +86,10 @@ func newConverter(d *dataset, m *Map, rep *collector, source string, now time.Ti
 			svc = sal.SvcID
 		}
 		if ct := d.contacts[p.ContactID]; ct != nil {
+			if isIntake(ct) {
+				c.intakePhones[ct.ID] = append(c.intakePhones[ct.ID], p)
+				continue
+			}
 			if sal := d.salByID[ct.SalID]; sal != nil && svc == "" {
 				svc = sal.SvcID
 			}
@@ -201,6 +231,7 @@ func (c *converter) organization(o *orgRec) *converted {
 		Website:       c.url(o.Website, "organization website", o.ID),
 		Email:         c.email(o.Email, "organization email", o.ID),
 		Phones:        c.phones(c.phonesByOrg[o.ID]),
+		Referrals:     c.intake(c.intakeByOrg[o.ID]),
 		Source:        &listings.Source{Name: c.source, ID: o.ID},
 	}
 	// HSDS requires an organization description; one that only repeats
@@ -482,6 +513,34 @@ var phoneTypes = map[string]string{
 
 // phones converts phone rows, dropping (and reporting) numbers the listing
 // format refuses and listing each number and extension once.
+// intakeRE recognises a contact that takes referrals by its title, name
+// or department: Trellis writes IntakeTitle; other publishers write
+// "Referrals", "Intake coordinator" and the like.
+var intakeRE = regexp.MustCompile(`(?i)\b(referrals?|intake)\b`)
+
+// isIntake reports whether contact ct is a referral intake.
+func isIntake(ct *contactRec) bool {
+	return intakeRE.MatchString(ct.Title) || intakeRE.MatchString(ct.Name) || intakeRE.MatchString(ct.Department)
+}
+
+// intake converts a referral intake contact into the listing's referrals
+// key: its email and its first good phone; nil for no contact, or one
+// with neither.
+func (c *converter) intake(ct *contactRec) *listings.Intake {
+	if ct == nil {
+		return nil
+	}
+	in := &listings.Intake{Email: c.email(ct.Email, "referral intake email", ct.ID)}
+	if ps := c.phones(c.intakePhones[ct.ID]); len(ps) > 0 {
+		in.Phone = ps[0].Number
+	}
+	if in.Email == "" && in.Phone == "" {
+		c.rep.warn("referral intake contact with neither an email nor a phone (dropped)", ct.ID)
+		return nil
+	}
+	return in
+}
+
 func (c *converter) phones(ps []*phoneRec) []listings.Phone {
 	var out []listings.Phone
 	for _, p := range ps {
@@ -576,6 +635,7 @@ func (c *converter) service(s *svcRec, o *orgRec, out outcome, locID map[string]
 		HowToApply:    s.Apply,
 		Alert:         s.Alert,
 		Phones:        c.phones(c.phonesBySvc[s.ID]),
+		Referrals:     c.intake(c.intakeBySvc[s.ID]),
 		Source:        &listings.Source{Name: c.source, ID: s.ID},
 	}
 	if s.Interp != "" {

@@ -63,7 +63,7 @@ type areaRec struct {
 	Line                                int
 }
 
-type contactRec struct{ OrgID, SvcID, SalID, LocID string }
+type contactRec struct{ ID, OrgID, SvcID, SalID, LocID, Name, Title, Department, Email string }
 
 type termRec struct {
 	ID, Code, Name, Taxonomy string
@@ -205,9 +205,10 @@ func load(ctx context.Context, p *Package, rep *collector) (*dataset, error) {
 		return nil, err
 	}
 	err = each("contact", func(r *Row) error {
-		d.contacts[strings.Clone(r.Get("id"))] = &contactRec{OrgID: strings.Clone(r.Get("organization_id")),
+		d.contacts[strings.Clone(r.Get("id"))] = &contactRec{ID: strings.Clone(r.Get("id")), OrgID: strings.Clone(r.Get("organization_id")),
 			SvcID: strings.Clone(r.Get("service_id")), SalID: strings.Clone(r.Get("service_at_location_id")),
-			LocID: strings.Clone(r.Get("location_id"))}
+			LocID: strings.Clone(r.Get("location_id")), Name: strings.Clone(r.Get("name")), Title: strings.Clone(r.Get("title")),
+			Department: strings.Clone(r.Get("department")), Email: strings.Clone(r.Get("email"))}
 		return nil
 	})
 	if err != nil {

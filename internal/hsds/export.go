@@ -261,6 +261,7 @@ func (x *exporter) organization(o *directory.Organization) error {
 		org.Description = o.Name
 	}
 	org.Phones = x.phones(o.Phones, "organization/"+o.ID, func(p *Phone) { p.OrganizationID = id })
+	org.Contacts = x.intake(o.Referrals, "organization/"+o.ID, func(c *Contact) { c.OrganizationID = id })
 	ds.Organizations = append(ds.Organizations, org)
 	ds.orgByID[id] = org
 	for _, l := range o.Locations {
@@ -397,6 +398,7 @@ func (x *exporter) service(s *directory.Service, org *Organization) error {
 		svc.RequiredDocuments = append(svc.RequiredDocuments, &RequiredDocument{
 			ID: x.child("required_document", key+"#"+strconv.Itoa(i)), ServiceID: id, Document: doc})
 	}
+	svc.Contacts = x.intake(s.Referrals, "service/"+key, func(c *Contact) { c.ServiceID = id })
 	svc.Attributes = x.attributes(s, id, key)
 	ds.Services = append(ds.Services, svc)
 	ds.svcByID[id] = svc
@@ -461,6 +463,21 @@ func (x *exporter) phones(ps []directory.Phone, owner string, link func(*Phone))
 		out = append(out, ph)
 	}
 	return out
+}
+
+// intake exports a referral intake as a contact titled IntakeTitle, its
+// phone linked to the contact only (so that the importer does not take it
+// for one of the owner's own numbers); nil for no intake.
+func (x *exporter) intake(in *directory.Intake, owner string, link func(*Contact)) []*Contact {
+	if in == nil {
+		return nil
+	}
+	c := &Contact{ID: x.child("contact", owner+"#referrals"), Title: IntakeTitle, Email: in.Email}
+	link(c)
+	if in.Phone != "" {
+		c.Phones = []*Phone{{ID: x.child("phone", owner+"#referrals"), ContactID: c.ID, Number: in.Phone, Type: "voice"}}
+	}
+	return []*Contact{c}
 }
 
 // languages exports BCP 47 codes with their English names.

@@ -405,6 +405,11 @@ func TestExportImportFixture(t *testing.T) {
 		{"shelter: radius and polygon kept as text", shelter.Area != nil && shelter.Area.RadiusMeters == 0 &&
 			shelter.Area.Note == "Within 6.2 mi of where the service is delivered\nMapped service area", shelter.Area},
 		{"shelter: populations", slices.Equal(sorted(shelter.Eligibility.Populations), []string{"dv-survivors", "families"}), shelter.Eligibility},
+		{"organization: referral intake, its phone not among the organization's",
+			o.Referrals != nil && *o.Referrals == directory.Intake{Email: "referrals@riverside.example.org", Phone: "202-555-0115"} &&
+				!slices.ContainsFunc(o.Phones, func(p directory.Phone) bool { return p.Number == "202-555-0115" }), o.Referrals},
+		{"clinic: its own referral intake", clinic.Referrals != nil && *clinic.Referrals == directory.Intake{Email: "clinic-intake@riverside.example.org"}, clinic.Referrals},
+		{"pantry: the organization's intake", pantry.Referrals == nil && pantry.ReferralIntake() == o.Referrals, pantry.Referrals},
 		{"line: notes-only hours, fee", line.Hours != nil && line.Hours.Notes == "Most afternoons." && len(line.Hours.Weekly) == 0 && line.Cost == directory.CostFee, line.Hours},
 	}
 	for _, c := range checks {

@@ -50,6 +50,9 @@ type ImportOptions struct {
 	// Places resolves county names. Default: the gazetteer in
 	// <DataDir>/geo when there is one; without it counties are left out.
 	Places Places
+	// Progress, when not nil, is told as each of the package's
+	// organizations is converted and written: done of total.
+	Progress func(done, total int)
 }
 
 // templateName is the name in the HSDS template descriptor that packages
@@ -135,6 +138,9 @@ func Import(ctx context.Context, opt ImportOptions) (Report, error) {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
+		}
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(d.orgs))
 		}
 		cv := conv.organization(o)
 		if cv == nil {

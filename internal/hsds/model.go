@@ -17,7 +17,9 @@ type Organization struct {
 	Description   string `json:"description"`
 	Email         string `json:"email,omitempty"`
 	Website       string `json:"website,omitempty"`
-	// Phones and Locations are only in the full (nested) organization.
+	// Contacts, Phones and Locations are only in the full (nested)
+	// organization.
+	Contacts  []*Contact  `json:"contacts,omitempty"`
 	Phones    []*Phone    `json:"phones,omitempty"`
 	Locations []*Location `json:"locations,omitempty"`
 	// Services is only in GET /hsds/organizations/{id}.
@@ -52,8 +54,27 @@ type Service struct {
 	Languages          []*Language          `json:"languages,omitempty"`
 	CostOptions        []*CostOption        `json:"cost_options,omitempty"`
 	RequiredDocuments  []*RequiredDocument  `json:"required_documents,omitempty"`
+	Contacts           []*Contact           `json:"contacts,omitempty"`
 	Attributes         []*Attribute         `json:"attributes,omitempty"`
 }
+
+// Contact is an HSDS contact. Trellis writes one for a listing's referral
+// intake (title IntakeTitle), with the intake's email and phone.
+type Contact struct {
+	ID             string   `json:"id"`
+	OrganizationID string   `json:"organization_id,omitempty"`
+	ServiceID      string   `json:"service_id,omitempty"`
+	Title          string   `json:"title,omitempty"`
+	Department     string   `json:"department,omitempty"`
+	Email          string   `json:"email,omitempty"`
+	Phones         []*Phone `json:"phones,omitempty"`
+}
+
+// IntakeTitle is the title of the contact that carries a listing's
+// referral intake (listing key "referrals"). The importer reads a contact
+// as an intake when its title, name or department speaks of referrals or
+// intake.
+const IntakeTitle = "Referral intake"
 
 // Location is an HSDS location. Confidential Trellis locations are never
 // one.
@@ -107,6 +128,7 @@ type Phone struct {
 	LocationID     string      `json:"location_id,omitempty"`
 	ServiceID      string      `json:"service_id,omitempty"`
 	OrganizationID string      `json:"organization_id,omitempty"`
+	ContactID      string      `json:"contact_id,omitempty"`
 	Number         string      `json:"number"`
 	Extension      *float64    `json:"extension,omitempty"`
 	Type           string      `json:"type,omitempty"`
@@ -217,7 +239,7 @@ func (o *Organization) Flat() *Organization {
 		return nil
 	}
 	c := *o
-	c.Phones, c.Locations, c.Services = nil, nil, nil
+	c.Contacts, c.Phones, c.Locations, c.Services = nil, nil, nil, nil
 	return &c
 }
 

@@ -72,7 +72,7 @@ var specResources = func() map[string]*specResource {
 var Tables = []string{
 	"organization", "service", "attribute", "service_at_location", "location", "phone", "address",
 	"schedule", "service_area", "required_document", "language", "accessibility", "taxonomy_term",
-	"cost_option", "taxonomy",
+	"cost_option", "taxonomy", "contact",
 }
 
 // Rows calls fn for every record of table, in a stable order: each record
@@ -98,6 +98,9 @@ func (d *Dataset) Rows(table string, fn func(v any) error) error {
 		for _, s := range d.Services {
 			phones = append(phones, s.Phones...)
 		}
+		for _, c := range d.contacts() {
+			phones = append(phones, c.Phones...)
+		}
 	}
 	switch table {
 	case "organization":
@@ -114,6 +117,9 @@ func (d *Dataset) Rows(table string, fn func(v any) error) error {
 		return each(len(d.TaxonomyTerms), func(i int) any { return d.TaxonomyTerms[i] })
 	case "phone":
 		return each(len(phones), func(i int) any { return phones[i] })
+	case "contact":
+		cs := d.contacts()
+		return each(len(cs), func(i int) any { c := *cs[i]; c.Phones = nil; return &c })
 	}
 	var rows []any
 	switch table {
@@ -166,6 +172,19 @@ func (d *Dataset) Rows(table string, fn func(v any) error) error {
 		return fmt.Errorf("hsds: no table %q", table)
 	}
 	return each(len(rows), func(i int) any { return rows[i] })
+}
+
+// contacts returns the contacts of the organizations, then of the
+// services.
+func (d *Dataset) contacts() []*Contact {
+	var out []*Contact
+	for _, o := range d.Organizations {
+		out = append(out, o.Contacts...)
+	}
+	for _, s := range d.Services {
+		out = append(out, s.Contacts...)
+	}
+	return out
 }
 
 func appendAll[T any](rows []any, items []T) []any {

@@ -145,7 +145,7 @@ func (pc *polygonCache) get(name string) (orb.MultiPolygon, error) {
 // have coordinates out of range.
 func readPolygon(fsys fs.FS, name string) (orb.MultiPolygon, error) {
 	if !fs.ValidPath(name) || name == "." {
-		return nil, fmt.Errorf("polygon %q must be a path relative to the data directory, with forward slashes and no ..", name)
+		return nil, fmt.Errorf("polygon %q must be a path relative to the data directory, with forward slashes and no \"..\" parts", name)
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -168,6 +168,7 @@ func (c *checker) organization(f *File, rel string) *directory.Organization {
 	c.check(&f.Website, checkURL)
 	c.check(&f.Email, checkEmail)
 	o.Phones = c.phones(f.Phones)
+	o.Referrals = c.intake(f.Referrals)
 	o.Source = c.source(f.Source)
 	c.mark(o, f, map[string]any{"id": &f.ID, "name": &f.Name, "phones": &f.Phones})
 
@@ -211,6 +212,24 @@ func (c *checker) source(s *Source) directory.Source {
 	c.required(&s.Name, s, "name")
 	c.required(&s.ID, s, "id")
 	return directory.Source{Name: s.Name, ID: s.ID}
+}
+
+// intake checks a referrals intake: an email address, a phone number, or
+// both, but not neither.
+func (c *checker) intake(in *Intake) *directory.Intake {
+	if in == nil || !c.ok(in) {
+		return nil
+	}
+	if !c.present(&in.Email) && !c.present(&in.Phone) {
+		c.fail(in, nil, "%q needs an email address Trellis can send referrals to, a phone number, or both", "referrals")
+		return nil
+	}
+	emailOK := c.check(&in.Email, checkEmail)
+	phoneOK := c.check(&in.Phone, CheckPhone)
+	if (c.present(&in.Email) && !emailOK) || (c.present(&in.Phone) && !phoneOK) {
+		return nil
+	}
+	return &directory.Intake{Email: in.Email, Phone: in.Phone}
 }
 
 func (c *checker) phones(ps []Phone) []directory.Phone {
@@ -335,6 +354,7 @@ func (c *checker) service(s *Service, f *File, o *directory.Organization) *direc
 		Languages:     c.list(s.Languages, parseLanguage),
 		Apply:         c.list(s.Apply, enum("way to apply", directory.ApplyMethods)),
 		Phones:        c.phones(s.Phones),
+		Referrals:     c.intake(s.Referrals),
 		Source:        c.source(s.Source),
 	}
 	if c.required(&s.ID, s, "id") {

@@ -402,6 +402,17 @@ var typeLabels = map[reflect.Type]string{
 	reflect.TypeFor[DirectoryFile]():    "directory settings",
 	reflect.TypeFor[TaxonomyFile]():     "the taxonomy",
 	reflect.TypeFor[TaxonomyCategory](): "a category",
+	reflect.TypeFor[MeetingFile]():      "a meeting file",
+	reflect.TypeFor[Meeting]():          "a meeting",
+	reflect.TypeFor[MeetingEntity]():    "an entity",
+	reflect.TypeFor[MeetingContact]():   "a contact",
+
+	// The meeting settings of vocabulary.yaml and directory.yaml.
+	reflect.TypeFor[MeetingsHelp]():      "meetings_help",
+	reflect.TypeFor[MeetingsLink]():      "a meetings link",
+	reflect.TypeFor[MeetingVocabulary](): "the meeting words",
+	reflect.TypeFor[FellowshipWords]():   "a fellowship",
+	reflect.TypeFor[MeetingTypeWords]():  "meeting type words",
 }
 
 func structInfoOf(t reflect.Type) *structInfo {

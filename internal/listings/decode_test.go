@@ -51,7 +51,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name: "merge key",
 			src:  "base: &b {name: x}\n",
-			want: []string{`1:1: unknown key "base" in an organization (allowed: id, name, alternate_name, description, website, email, phones, source, locations, services)`},
+			want: []string{`1:1: unknown key "base" in an organization (allowed: id, name, alternate_name, description, website, email, phones, referrals, source, locations, services)`},
 		},
 		{
 			name: "merge key inside a service",

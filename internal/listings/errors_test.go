@@ -25,7 +25,14 @@ type errorCase struct {
 // so every error the tree produces is asserted.
 func checkErrorCases(t *testing.T, dir string, cases []errorCase) {
 	t.Helper()
-	cat, errs, err := Load(os.DirFS(dir), Options{Now: testNow, Places: testPlaces})
+	checkErrorCasesFS(t, os.DirFS(dir), dir, cases)
+}
+
+// checkErrorCasesFS is checkErrorCases for the fixture tree fsys, named
+// dir in messages.
+func checkErrorCasesFS(t *testing.T, fsys fs.FS, dir string, cases []errorCase) {
+	t.Helper()
+	cat, errs, err := Load(fsys, Options{Now: testNow, Places: testPlaces})
 	if err != nil {
 		t.Fatalf("Load(%s): %v", dir, err)
 	}
@@ -96,7 +103,7 @@ func TestBrokenListings(t *testing.T) {
 				`19:16: "ZZ" is not a US state code: write the two-letter postal code, e.g. DC or MD`,
 				`19:20: state "dc" must be upper case: "DC"`,
 				`23:29: polygon file "areas/nowhere.geojson" does not exist (paths are relative to the data directory)`,
-				`27:29: polygon "../secrets.geojson" must be a path relative to the data directory, with forward slashes and no ..`,
+				`27:29: polygon "../secrets.geojson" must be a path relative to the data directory, with forward slashes and no ".." parts`,
 				`31:29: polygon file "areas/point.geojson" holds GeoJSON type "Point": use a Polygon, MultiPolygon, Feature or FeatureCollection`,
 				`35:29: polygon file "areas/open-ring.geojson" has a ring that is not closed: a ring needs at least 4 positions, the last equal to the first`,
 				`39:29: polygon file "areas/line.geojson" holds a LineString: only polygons and multipolygons describe an area`,
@@ -142,6 +149,9 @@ func TestBrokenListings(t *testing.T) {
 				`5:40: "12" is not a phone number: it needs at least 3 digits`,
 				`10:10: "ftp://example.org/file" is not a web address: write an absolute http(s) URL, e.g. https://example.org/`,
 				`11:12: "not an email" is not an email address: write e.g. intake@example.org`,
+				`15:24: "intake at example.org" is not an email address: write e.g. intake@example.org`,
+				`15:54: "call us" is not a phone number: use digits, spaces and ( ) - . only; put an extension in "ext"`,
+				`19:16: "referrals" needs an email address Trellis can send referrals to, a phone number, or both`,
 			},
 		},
 		{
@@ -234,7 +244,7 @@ func TestBrokenListings(t *testing.T) {
 			name: "multi",
 			file: "listings/multi.yaml",
 			want: []string{
-				`4:1: unknown key "webiste" in an organization; did you mean "website"? (allowed: id, name, alternate_name, description, website, email, phones, source, locations, services)`,
+				`4:1: unknown key "webiste" in an organization; did you mean "website"? (allowed: id, name, alternate_name, description, website, email, phones, referrals, source, locations, services)`,
 				`7:68: "2000" is not a ZIP code: write 5 digits or ZIP+4, e.g. 20001 or 20001-1234`,
 				"8:18: latitude 95 is out of range: it must be between -90 and 90",
 				`11:49: "17:70" is not a time of day`,
@@ -315,9 +325,9 @@ func TestBrokenListings(t *testing.T) {
 			name: "unknown-key",
 			file: "listings/unknown-key.yaml",
 			want: []string{
-				`2:1: unknown key "nmae" in an organization; did you mean "name"? (allowed: id, name, alternate_name, description, website, email, phones, source, locations, services)`,
+				`2:1: unknown key "nmae" in an organization; did you mean "name"? (allowed: id, name, alternate_name, description, website, email, phones, referrals, source, locations, services)`,
 				`6:5: unknown key "adress" in a location; did you mean "address"? (allowed: id, name, description, address, point, confidential, time_zone, hours, languages, wheelchair, accessibility, transit, phones, source)`,
-				`12:5: unknown key "frobnicate" in a service (allowed: id, name, alternate_name, description, url, email, categories, at, service_area, eligibility, cost, fees, insurance, languages, apply, how_to_apply, hours, capacity, status, alert, last_verified, verified_by, phones, source)`,
+				`12:5: unknown key "frobnicate" in a service (allowed: id, name, alternate_name, description, url, email, categories, at, service_area, eligibility, cost, fees, insurance, languages, apply, how_to_apply, referrals, hours, capacity, status, alert, last_verified, verified_by, phones, source)`,
 			},
 		},
 		{
@@ -336,8 +346,8 @@ func TestBrokenListings(t *testing.T) {
 }
 
 // TestBrokenSettings loads testdata/badsettings: a broken directory.yaml
-// and taxonomy.yaml, and a listing checked against what is left of the
-// taxonomy.
+// (with its help and crisis lines), taxonomy.yaml and vocabulary.yaml, and
+// a listing checked against what is left of the taxonomy.
 func TestBrokenSettings(t *testing.T) {
 	checkErrorCases(t, "testdata/badsettings", []errorCase{
 		{
@@ -348,7 +358,26 @@ func TestBrokenSettings(t *testing.T) {
 				`1:12: "US/Eastern Time" is not an IANA time zone: write e.g. America/New_York`,
 				`2:15: default_near "2000" is not a 5-digit ZIP code`,
 				`3:14: "1y" is not a duration: write a number of days or weeks, e.g. 365d or 26w`,
-				`4:1: unknown key "notise" in directory settings; did you mean "notice"? (allowed: name, time_zone, default_near, stale_after, attribution, notice)`,
+				`4:1: unknown key "notise" in directory settings; did you mean "notice"? (allowed: name, time_zone, default_near, stale_after, attribution, notice, help_line, crisis, meetings_help)`,
+				`5:13: name needs "es" text`,
+				`5:24: "en" in "name" must be a string: put it in quotes, "211"`,
+				`5:24: name in "en" must not be empty`,
+				`5:36: "two one one" is not a phone number: use digits, spaces and ( ) - . only; put an extension in "ext"`,
+				`9:12: duplicate crisis line id "988" (first at line 8)`,
+				`11:22: "999" answers suicide but is not among the crisis lines`,
+				`12:5: unknown kind of crisis "boredom": answers are given for suicide, overdose, violence, any`,
+			},
+		},
+		{
+			name: "vocabulary",
+			file: "vocabulary.yaml",
+			want: []string{
+				`2:8: "AA" in protected must be lowercase`,
+				`2:12: a word in protected must not be empty`,
+				`3:3: unknown language "fr" in protected (the directory's languages are en, es)`,
+				`5:9: unknown who id "women"; use one of female, male, nonbinary, veterans, families, pregnant, youth, seniors, lgbtq, justice-involved, moud, disability, dv-survivors, immigrants, homeless`,
+				`7:5: missing required key "words"`,
+				`10:37: "Matarme" in words must be lowercase`,
 			},
 		},
 		{

@@ -20,6 +20,9 @@ type File struct {
 	Website       string  `yaml:"website,omitempty" json:"website,omitempty"` // absolute http(s) URL
 	Email         string  `yaml:"email,omitempty" json:"email,omitempty"`
 	Phones        []Phone `yaml:"phones,omitempty" json:"phones,omitempty"`
+	// Referrals is where the organization takes referrals, for services
+	// that do not name their own.
+	Referrals *Intake `yaml:"referrals,omitempty" json:"referrals,omitempty"`
 	// Source names the imported record; hand-written listings leave it out.
 	Source    *Source    `yaml:"source,omitempty" json:"source,omitempty"`
 	Locations []Location `yaml:"locations,omitempty" json:"locations,omitempty"`
@@ -31,6 +34,14 @@ type File struct {
 type Source struct {
 	Name string `yaml:"name" json:"name"` // required, e.g. "dc-metro"
 	ID   string `yaml:"id" json:"id"`     // required
+}
+
+// Intake is where referrals go: the email address Trellis sends the
+// receiving agency's link to when a specialist refers someone, and a phone
+// number for referrers. At least one is required.
+type Intake struct {
+	Email string `yaml:"email,omitempty" json:"email,omitempty"`
+	Phone string `yaml:"phone,omitempty" json:"phone,omitempty"`
 }
 
 // Phone is a number to call. Type is one of voice (the default), fax, text,
@@ -108,6 +119,9 @@ type Service struct {
 	// Apply: walk-in, call, referral, appointment, online.
 	Apply      []string `yaml:"apply,omitempty" json:"apply,omitempty"`
 	HowToApply string   `yaml:"how_to_apply,omitempty" json:"how_to_apply,omitempty"`
+	// Referrals is where this service takes referrals; without it, the
+	// organization's.
+	Referrals *Intake `yaml:"referrals,omitempty" json:"referrals,omitempty"`
 	// Hours, when given, replace the hours of the locations in At.
 	Hours    *Hours `yaml:"hours,omitempty" json:"hours,omitempty"`
 	Capacity string `yaml:"capacity,omitempty" json:"capacity,omitempty"`
@@ -207,6 +221,109 @@ type DirectoryFile struct {
 	StaleAfter  string   `yaml:"stale_after,omitempty" json:"stale_after,omitempty"`
 	Attribution []string `yaml:"attribution,omitempty" json:"attribution,omitempty"`
 	Notice      string   `yaml:"notice,omitempty" json:"notice,omitempty"`
+	// HelpLine is the number offered when a listing gives none or nothing
+	// fits (211 in most of the United States).
+	HelpLine *Line `yaml:"help_line,omitempty" json:"help_line,omitempty"`
+	// Crisis is what a search that reads as a crisis is answered with.
+	Crisis *Crisis `yaml:"crisis,omitempty" json:"crisis,omitempty"`
+	// MeetingsHelp says where to find recovery meetings when none listed
+	// fit a search: the fellowships' own meeting finders.
+	MeetingsHelp *MeetingsHelp `yaml:"meetings_help,omitempty" json:"meetings_help,omitempty"`
+}
+
+// MeetingsHelp is a note (en and es) and the links to meeting finders.
+type MeetingsHelp struct {
+	Note  map[string]string `yaml:"note,omitempty" json:"note,omitempty"`
+	Links []MeetingsLink    `yaml:"links" json:"links"`
+}
+
+// MeetingsLink is a fellowship's meeting finder: its name (en and es), a
+// web address or a phone number or both, and the fellowship (an id of
+// vocabulary.yaml's meetings.fellowships) whose meetings it finds, or none
+// for a finder of every fellowship's meetings.
+type MeetingsLink struct {
+	Fellowship string            `yaml:"fellowship,omitempty" json:"fellowship,omitempty"`
+	Name       map[string]string `yaml:"name" json:"name"`
+	URL        string            `yaml:"url,omitempty" json:"url,omitempty"`
+	Call       string            `yaml:"call,omitempty" json:"call,omitempty"`
+}
+
+// Line is a phone line: what it is (en and es), the number to call and,
+// when it takes texts, the number to text.
+type Line struct {
+	ID   string            `yaml:"id,omitempty" json:"id,omitempty"`
+	Name map[string]string `yaml:"name" json:"name"`
+	Call string            `yaml:"call" json:"call"`
+	Text string            `yaml:"text,omitempty" json:"text,omitempty"`
+	Note map[string]string `yaml:"note,omitempty" json:"note,omitempty"`
+}
+
+// Crisis lists the crisis lines (each with an id) and which answer each
+// kind of crisis (suicide, overdose, violence, or any), first line first.
+type Crisis struct {
+	Lines   []Line              `yaml:"lines" json:"lines"`
+	Answers map[string][]string `yaml:"answers" json:"answers"`
+}
+
+// VocabularyFile is data/vocabulary.yaml: how people say what they need
+// beyond the taxonomy's labels and synonyms. Every list is keyed by
+// language (en, es); words are lowercase.
+type VocabularyFile struct {
+	// Protected are words spelling correction never rewrites.
+	Protected map[string][]string `yaml:"protected,omitempty" json:"protected,omitempty"`
+	// Who are the words that say who the person is: id is a gender or a
+	// population.
+	Who []WordGroup `yaml:"who,omitempty" json:"who,omitempty"`
+	// Crisis are the words of a crisis: id is suicide, overdose or
+	// violence.
+	Crisis []WordGroup `yaml:"crisis,omitempty" json:"crisis,omitempty"`
+	// Urgent words ask for help now; fillers wrap a request; heads are
+	// nouns that name a kind of place.
+	Urgent  map[string][]string `yaml:"urgent,omitempty" json:"urgent,omitempty"`
+	Fillers map[string][]string `yaml:"fillers,omitempty" json:"fillers,omitempty"`
+	Heads   map[string][]string `yaml:"heads,omitempty" json:"heads,omitempty"`
+	// Free words ask for services at no cost.
+	Free map[string][]string `yaml:"free,omitempty" json:"free,omitempty"`
+	// Meetings are the words that ask for recovery meetings.
+	Meetings *MeetingVocabulary `yaml:"meetings,omitempty" json:"meetings,omitempty"`
+}
+
+// MeetingVocabulary is the words that ask for recovery meetings: words
+// that ask for a meeting, the fellowships and the words naming them, words
+// naming meeting types (Meeting Guide type codes), words asking for a
+// meeting online, in person, or for someone who cannot travel, and words
+// asking for one tonight.
+type MeetingVocabulary struct {
+	Words       map[string][]string `yaml:"words,omitempty" json:"words,omitempty"`
+	Fellowships []FellowshipWords   `yaml:"fellowships,omitempty" json:"fellowships,omitempty"`
+	Types       []MeetingTypeWords  `yaml:"types,omitempty" json:"types,omitempty"`
+	Online      map[string][]string `yaml:"online,omitempty" json:"online,omitempty"`
+	InPerson    map[string][]string `yaml:"in_person,omitempty" json:"in_person,omitempty"`
+	NoTransport map[string][]string `yaml:"no_transport,omitempty" json:"no_transport,omitempty"`
+	Tonight     map[string][]string `yaml:"tonight,omitempty" json:"tonight,omitempty"`
+}
+
+// FellowshipWords is a fellowship: its id (a slug), its name (en and es)
+// and the words that name it.
+type FellowshipWords struct {
+	ID    string              `yaml:"id" json:"id"`
+	Name  map[string]string   `yaml:"name" json:"name"`
+	Words map[string][]string `yaml:"words" json:"words"`
+}
+
+// MeetingTypeWords are words asking for meetings with one of codes.
+type MeetingTypeWords struct {
+	Codes []string            `yaml:"codes" json:"codes"`
+	Words map[string][]string `yaml:"words" json:"words"`
+}
+
+// WordGroup is the words, by language, that name one thing, and the
+// categories those words also ask for (a crisis group: "my friend
+// overdosed" asks for crisis lines and harm reduction).
+type WordGroup struct {
+	ID    string              `yaml:"id" json:"id"`
+	Words map[string][]string `yaml:"words" json:"words"`
+	Needs []string            `yaml:"needs,omitempty" json:"needs,omitempty"`
 }
 
 // TaxonomyFile is data/taxonomy.yaml: the needs categories.
@@ -221,5 +338,8 @@ type TaxonomyCategory struct {
 	Label       map[string]string   `yaml:"label" json:"label"` // required: en and es
 	Description map[string]string   `yaml:"description,omitempty" json:"description,omitempty"`
 	Synonyms    map[string][]string `yaml:"synonyms,omitempty" json:"synonyms,omitempty"`
-	Children    []TaxonomyCategory  `yaml:"children,omitempty" json:"children,omitempty"`
+	// UsualSeason is when the category's services usually operate, for
+	// listings that give no season (farmers markets).
+	UsualSeason *Season            `yaml:"usual_season,omitempty" json:"usual_season,omitempty"`
+	Children    []TaxonomyCategory `yaml:"children,omitempty" json:"children,omitempty"`
 }

@@ -70,8 +70,10 @@ type LintOptions struct {
 }
 
 // Lint looks through a loaded catalog for likely duplicate listings,
-// services not verified within the stale age (or never), and services
-// nobody can reach. It returns the warnings sorted by path, line, column
+// services not verified within the stale age (or never), services nobody
+// can reach, and meetings that break a rule of the Meeting Guide
+// specification (meetings_lint.go: last names, unknown type codes,
+// directions in addresses, ...). It returns the warnings sorted by path, line, column
 // and code; it never fails.
 func Lint(cat *directory.Catalog, opt LintOptions) []Warning {
 	if cat == nil {
@@ -85,6 +87,7 @@ func Lint(cat *directory.Catalog, opt LintOptions) []Warning {
 	l.unreachable()
 	l.duplicateOrgs()
 	l.duplicateServices()
+	l.meetings()
 	slices.SortFunc(l.out, func(a, b Warning) int {
 		return cmp.Or(
 			cmp.Compare(a.Path, b.Path),

@@ -1,6 +1,8 @@
 // Package listings reads the directory's data files (directory.yaml,
-// taxonomy.yaml and one YAML file per organization under listings/), checks
-// every field and cross-reference, and builds a directory.Catalog. Every
+// taxonomy.yaml, one YAML file per organization under listings/, and the
+// recovery meetings under meetings/ with their type table in
+// meetingguide/), checks every field and cross-reference, and builds a
+// directory.Catalog. Every
 // problem is reported with its file, line and column, all of them in one
 // run.
 package listings
@@ -13,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"trellis/internal/directory"
@@ -20,9 +23,10 @@ import (
 
 // The data directory's well-known files.
 const (
-	DirectoryPath = "directory.yaml"
-	TaxonomyPath  = "taxonomy.yaml"
-	ListingsDir   = "listings"
+	DirectoryPath  = "directory.yaml"
+	TaxonomyPath   = "taxonomy.yaml"
+	VocabularyPath = "vocabulary.yaml"
+	ListingsDir    = "listings"
 )
 
 // Options configure Load.
@@ -38,17 +42,25 @@ type Options struct {
 	// location and service of the catalog is written (see Positions). It
 	// is filled only when the data loads without errors.
 	Positions *Positions
+	// Progress, when not nil, is told when the listing files are found
+	// (Progress(0, total)) and as each is read and checked; it may be
+	// called from several goroutines at once.
+	Progress func(done, total int)
 }
 
-// Load reads the data directory fsys (directory.yaml, taxonomy.yaml, every
+// Load reads the data directory fsys (directory.yaml, taxonomy.yaml,
+// vocabulary.yaml when present, every
 // *.yaml and *.yml file under listings/, recursively, and the polygon files
-// they name), checks it and builds the catalog.
+// they name; every *.yaml and *.yml file under meetings/ and the meeting
+// type table under meetingguide/), checks it and builds the catalog, its
+// meetings included.
 //
 // Problems in the data are returned as errs, all of them, sorted by path,
 // line and column; the catalog is nil whenever errs is not empty. A missing
 // directory.yaml or taxonomy.yaml is such a problem; a missing listings/
-// directory is an empty directory. The error is for failures to read files
-// that exist, and the catalog and errs are then nil.
+// directory is an empty directory, and so is a missing meetings/ directory;
+// meeting files without the type table are a problem. The error is for
+// failures to read files that exist, and the catalog and errs are then nil.
 func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	var errs []Error
 
@@ -58,12 +70,15 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 		return nil, nil, err
 	}
 	info := directory.Info{TimeZone: time.UTC, StaleAfter: defaultStaleAfter}
+	// dirCheck checks directory.yaml; it checks meetings_help's fellowships
+	// again once vocabulary.yaml is read.
+	var dirCheck *checker
 	if dirDec != nil {
-		c := &checker{decoder: dirDec, env: &env{}}
+		dirCheck = &checker{decoder: dirDec, env: &env{}}
 		if dirDec.ok(&dirFile) {
-			info = c.info(&dirFile)
+			info = dirCheck.info(&dirFile)
 		}
-		errs = append(errs, c.errs...)
+		errs = append(errs, dirCheck.errs...)
 	} else {
 		errs = append(errs, Error{Path: DirectoryPath, Msg: "missing: the data directory needs a directory.yaml with at least name and time_zone"})
 	}
@@ -82,6 +97,35 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 		errs = append(errs, c.errs...)
 	} else {
 		errs = append(errs, Error{Path: TaxonomyPath, Msg: "missing: the data directory needs a taxonomy.yaml of categories"})
+	}
+
+	// vocabulary.yaml is optional: without it, searches read the
+	// taxonomy's words only.
+	vocab := &directory.Vocabulary{}
+	var vocFile VocabularyFile
+	vocDec, err := decodeData(fsys, VocabularyPath, &vocFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if vocDec != nil {
+		// Meeting type words name codes of the type table; its own problems
+		// are reported with the meetings.
+		types, _, err := loadMeetingTypes(fsys)
+		if err != nil {
+			return nil, nil, err
+		}
+		c := &checker{decoder: vocDec, env: &env{}}
+		if vocDec.ok(&vocFile) {
+			vocab = c.vocabulary(&vocFile, tax, types)
+		}
+		errs = append(errs, c.errs...)
+	}
+	// Without vocabulary.yaml no fellowship is known, and the links'
+	// fellowships are not checked.
+	if mh := dirFile.MeetingsHelp; dirCheck != nil && vocDec != nil && mh != nil && dirDec.ok(mh) {
+		n := len(dirCheck.errs)
+		dirCheck.meetingsHelpFellowships(mh, &vocab.Meetings)
+		errs = append(errs, dirCheck.errs[n:]...)
 	}
 
 	now := opt.Now
@@ -111,7 +155,7 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	results, err := loadListings(e, files)
+	results, err := loadListings(e, files, opt.Progress)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,6 +176,11 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 		}
 		orgs = append(orgs, r.org)
 	}
+	meetingTypes, meetings, meetingErrs, meetingMarks, err := loadMeetings(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	errs = append(errs, meetingErrs...)
 	if len(errs) > 0 {
 		sortErrors(errs)
 		return nil, errs, nil
@@ -140,6 +189,10 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("listings: build catalog: %w", err)
 	}
+	if cat, err = cat.WithMeetings(meetingTypes, meetings); err != nil {
+		return nil, nil, fmt.Errorf("listings: build catalog: %w", err)
+	}
+	cat.Vocabulary = vocab
 	if opt.Positions != nil {
 		if opt.Positions.m == nil {
 			opt.Positions.m = map[posKey]Pos{}
@@ -148,6 +201,9 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 			for k, p := range r.marks {
 				opt.Positions.m[k] = p
 			}
+		}
+		for k, p := range meetingMarks {
+			opt.Positions.m[k] = p
 		}
 	}
 	return cat, nil, nil
@@ -177,18 +233,22 @@ func decodeData(fsys fs.FS, name string, out any) (*decoder, error) {
 func ListingFiles(fsys fs.FS) ([]string, error) { return listingFiles(fsys) }
 
 // listingFiles returns the paths of the listing files under listings/ in
-// lexical order. Files and directories whose names start with a dot (editor
-// backups, .git) are skipped.
-func listingFiles(fsys fs.FS) ([]string, error) {
+// lexical order.
+func listingFiles(fsys fs.FS) ([]string, error) { return yamlTree(fsys, ListingsDir) }
+
+// yamlTree returns the paths of the *.yaml and *.yml files under dir in
+// lexical order; none when dir does not exist. Files and directories whose
+// names start with a dot (editor backups, .git) are skipped.
+func yamlTree(fsys fs.FS, dir string) ([]string, error) {
 	var files []string
-	err := fs.WalkDir(fsys, ListingsDir, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if p == ListingsDir && errors.Is(err, fs.ErrNotExist) {
+			if p == dir && errors.Is(err, fs.ErrNotExist) {
 				return fs.SkipAll
 			}
 			return err
 		}
-		if strings.HasPrefix(d.Name(), ".") && p != ListingsDir {
+		if strings.HasPrefix(d.Name(), ".") && p != dir {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -200,7 +260,7 @@ func listingFiles(fsys fs.FS) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listings: list %s: %w", ListingsDir, err)
+		return nil, fmt.Errorf("listings: list %s: %w", dir, err)
 	}
 	return files, nil
 }
@@ -216,15 +276,22 @@ type listingResult struct {
 // loadListings decodes, checks and converts the listing files in parallel.
 // Results are in the order of files. It returns the first read failure in
 // that order.
-func loadListings(e *env, files []string) ([]listingResult, error) {
+func loadListings(e *env, files []string, progress func(done, total int)) ([]listingResult, error) {
 	results := make([]listingResult, len(files))
 	ioErrs := make([]error, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var done atomic.Int64
+	if progress != nil {
+		progress(0, len(files))
+	}
 	for range min(runtime.GOMAXPROCS(0), max(1, len(files))) {
 		wg.Go(func() {
 			for i := range next {
 				results[i], ioErrs[i] = loadListing(e, files[i])
+				if progress != nil {
+					progress(int(done.Add(1)), len(files))
+				}
 			}
 		})
 	}

@@ -107,6 +107,12 @@ func TestLoadGood(t *testing.T) {
 	if night == nil {
 		t.Fatal("no service harbor-house.night-shelter")
 	}
+	if in := night.ReferralIntake(); in == nil || in.Email != "shelter-intake@harbor.example.org" || in.Phone != "" {
+		t.Errorf("night shelter's referral intake = %+v, want its own email", in)
+	}
+	if in := cat.Service("harbor-house.safe-house").ReferralIntake(); in == nil || in.Email != "referrals@harbor.example.org" || in.Phone != "202-555-0101" {
+		t.Errorf("safe house's referral intake = %+v, want the organization's", in)
+	}
 	if night.Org != hh || len(night.Locations) != 1 || night.Locations[0] != mainLoc {
 		t.Errorf("night shelter org/locations = %v / %v", night.Org, night.Locations)
 	}

@@ -24,8 +24,8 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.Path, p.Line, p.Col)
 }
 
-// Positions records where Load read each organization, location and
-// service, so that reports about the catalog (Lint's warnings, the stale
+// Positions records where Load read each organization, location, service
+// and meeting, so that reports about the catalog (Lint's warnings, the stale
 // report) can point into the files. Fill one by passing it in
 // Options.Positions. A nil *Positions knows no positions.
 type Positions struct {
@@ -42,8 +42,8 @@ type posKey struct {
 // NewPositions returns an empty position record for Options.Positions.
 func NewPositions() *Positions { return &Positions{m: map[posKey]Pos{}} }
 
-// Of returns where v, an *directory.Organization, *directory.Location or
-// *directory.Service of the loaded catalog, is written: the start of its
+// Of returns where v, an *directory.Organization, *directory.Location,
+// *directory.Service or *directory.Meeting of the loaded catalog, is written: the start of its
 // mapping. It returns false for a value Load did not record.
 func (p *Positions) Of(v any) (Pos, bool) { return p.Field(v, "") }
 
@@ -60,9 +60,9 @@ func (p *Positions) Field(v any, key string) (Pos, bool) {
 }
 
 // At returns the position of key of v when it was written, else that of
-// v, else a Pos naming only the file of v's organization (listings/<File>).
-// v is an *directory.Organization, *directory.Location or
-// *directory.Service.
+// v, else a Pos naming only the file of v's organization (listings/<File>)
+// or meeting (meetings/<File>). v is an *directory.Organization,
+// *directory.Location, *directory.Service or *directory.Meeting.
 func (p *Positions) At(v any, key string) Pos {
 	if key != "" {
 		if pos, ok := p.Field(v, key); ok {
@@ -80,6 +80,8 @@ func (p *Positions) At(v any, key string) Pos {
 		org = x.Org
 	case *directory.Service:
 		org = x.Org
+	case *directory.Meeting:
+		return Pos{Path: meetingFileOf(x)}
 	}
 	if org == nil {
 		return Pos{}

@@ -23,6 +23,8 @@ const (
 	listingSchema   = "../../data/schema/listing.schema.json"
 	directorySchema = "../../data/schema/directory.schema.json"
 	taxonomySchema  = "../../data/schema/taxonomy.schema.json"
+	meetingSchema   = "../../data/schema/meeting.schema.json"
+	vocabSchema     = "../../data/schema/vocabulary.schema.json"
 )
 
 // readSchema reads a schema file as generic JSON.
@@ -165,6 +167,8 @@ func TestSchemaMatchesFormat(t *testing.T) {
 		// Subcategories cannot have children: two levels only.
 		{name: "taxonomy", file: taxonomySchema, typ: reflect.TypeFor[TaxonomyFile](),
 			allowMissing: map[string][]string{"subcategory": {"children"}}},
+		{name: "meeting", file: meetingSchema, typ: reflect.TypeFor[MeetingFile]()},
+		{name: "vocabulary", file: vocabSchema, typ: reflect.TypeFor[VocabularyFile]()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +222,8 @@ func TestSchemaEnums(t *testing.T) {
 		{name: "cost", got: enumAt("service", "properties", "cost"), want: stringsOf(directory.CostKinds)},
 		{name: "phone type", got: enumAt("phone", "properties", "type"), want: directory.PhoneTypes},
 		{name: "states", got: enumAt("state"), want: sortedStates()},
+		{name: "meeting days", got: meetingEnumAt(t, "meeting", "properties", "days", "items"), want: MeetingDayNames},
+		{name: "attendance", got: meetingEnumAt(t, "meeting", "properties", "attendance_option"), want: stringsOf(directory.Attendances)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -234,6 +240,20 @@ func TestSchemaEnums(t *testing.T) {
 }
 
 func sortedStates() []string { return geo.StateCodes() }
+
+// meetingEnumAt returns the enum at the path of $defs in the meeting
+// schema.
+func meetingEnumAt(t *testing.T, p ...string) []string {
+	var node any = readSchema(t, meetingSchema)["$defs"]
+	for _, k := range p {
+		node = node.(map[string]any)[k]
+	}
+	var out []string
+	for _, v := range node.(map[string]any)["enum"].([]any) {
+		out = append(out, v.(string))
+	}
+	return out
+}
 
 // repoTaxonomy decodes and checks data/taxonomy.yaml.
 func repoTaxonomy(t *testing.T) *directory.Taxonomy {
@@ -342,6 +362,8 @@ func TestSchemaValidates(t *testing.T) {
 	listing := compileSchema(t, listingSchema)
 	dir := compileSchema(t, directorySchema)
 	tax := compileSchema(t, taxonomySchema)
+	meeting := compileSchema(t, meetingSchema)
+	voc := compileSchema(t, vocabSchema)
 	good := os.DirFS("testdata/good")
 	repo := os.DirFS("../../data")
 	broken := os.DirFS("testdata/broken")
@@ -358,6 +380,7 @@ func TestSchemaValidates(t *testing.T) {
 		{name: "good taxonomy", schema: tax, fsys: good, file: "taxonomy.yaml", valid: true},
 		{name: "repo directory", schema: dir, fsys: repo, file: "directory.yaml", valid: true},
 		{name: "repo taxonomy", schema: tax, fsys: repo, file: "taxonomy.yaml", valid: true},
+		{name: "repo vocabulary", schema: voc, fsys: repo, file: "vocabulary.yaml", valid: true},
 		{name: "bad directory", schema: dir, fsys: os.DirFS("testdata/badsettings"), file: "directory.yaml"},
 		{name: "bad taxonomy", schema: tax, fsys: os.DirFS("testdata/badsettings"), file: "taxonomy.yaml"},
 	}
@@ -366,6 +389,18 @@ func TestSchemaValidates(t *testing.T) {
 	}
 	for _, f := range yamlFiles(t, repo, "listings") {
 		cases = append(cases, fileCase{name: "repo " + f, schema: listing, fsys: repo, file: f, valid: true})
+	}
+	for _, tree := range []string{"good", "lint"} {
+		fsys := os.DirFS("testdata/meetings/" + tree)
+		for _, f := range yamlFiles(t, fsys, "meetings") {
+			cases = append(cases, fileCase{name: "meetings " + tree + " " + f, schema: meeting, fsys: fsys, file: f, valid: true})
+		}
+	}
+	for _, f := range yamlFiles(t, repo, "meetings") {
+		cases = append(cases, fileCase{name: "repo " + f, schema: meeting, fsys: repo, file: f, valid: true})
+	}
+	for _, f := range []string{"errors", "empty"} {
+		cases = append(cases, fileCase{name: "meetings broken " + f, schema: meeting, fsys: os.DirFS("testdata/meetings/broken"), file: "meetings/test-aa/" + f + ".yaml"})
 	}
 	// Broken fixtures whose mistakes a schema can see.
 	for _, f := range []string{"unknown-key", "wrong-kind", "bad-scalar", "required", "slugs", "categories",

@@ -44,6 +44,68 @@ func (c *checker) info(d *DirectoryFile) directory.Info {
 			out.StaleAfter = dur
 		}
 	}
+	if hl := d.HelpLine; hl != nil && c.ok(hl) {
+		if l, ok := c.line(hl, false); ok {
+			out.HelpLine = &l
+		}
+	}
+	if cr := d.Crisis; cr != nil && c.ok(cr) {
+		out.Crisis = c.crisis(cr)
+	}
+	if mh := d.MeetingsHelp; mh != nil && c.ok(mh) {
+		out.MeetingsHelp = c.meetingsHelp(mh)
+	}
+	return out
+}
+
+// line checks a phone line; withID requires its id (a crisis line, which
+// the answers name).
+func (c *checker) line(l *Line, withID bool) (directory.Line, bool) {
+	c.langMap(&l.Name, l, "name", true)
+	good := c.required(&l.Call, l, "call") && c.check(&l.Call, CheckPhone)
+	if c.ok(&l.Text) {
+		good = c.check(&l.Text, CheckPhone) && good
+	}
+	c.langMap(&l.Note, l, "note", false)
+	if withID {
+		good = c.required(&l.ID, l, "id") && good
+	}
+	return directory.Line{ID: l.ID, Name: directory.Text(l.Name), Call: l.Call, Text: l.Text, Note: directory.Text(l.Note)}, good
+}
+
+// crisis checks the crisis lines and which kinds of crisis they answer.
+func (c *checker) crisis(cf *Crisis) *directory.Crisis {
+	out := &directory.Crisis{Answers: map[string][]string{}}
+	seen := map[string]pos{}
+	for i := range cf.Lines {
+		l := &cf.Lines[i]
+		if !c.ok(l) || !c.unique(seen, &l.ID, l, "crisis line") {
+			continue
+		}
+		if line, ok := c.line(l, true); ok {
+			out.Lines = append(out.Lines, line)
+		}
+	}
+	if !c.present(&cf.Lines) || len(cf.Lines) == 0 {
+		c.fail(&cf.Lines, cf, "crisis needs at least one line under %q", "lines")
+	}
+	if !c.present(&cf.Answers) {
+		c.fail(cf, nil, "missing required key %q: which lines answer %s", "answers", strings.Join(append(append([]string(nil), directory.CrisisKinds...), directory.CrisisAny), ", "))
+		return out
+	}
+	for kind, ids := range cf.Answers {
+		if kind != directory.CrisisAny && !slices.Contains(directory.CrisisKinds, kind) {
+			c.errorf(c.entryAt(cf.Answers, kind, false, cf), "unknown kind of crisis %q: answers are given for %s", kind, strings.Join(append(append([]string(nil), directory.CrisisKinds...), directory.CrisisAny), ", "))
+			continue
+		}
+		for j := range ids {
+			id := &ids[j]
+			if _, ok := seen[*id]; c.ok(id) && !ok {
+				c.fail(id, cf, "%q answers %s but is not among the crisis lines", *id, kind)
+			}
+		}
+		out.Answers[kind] = ids
+	}
 	return out
 }
 
@@ -120,18 +182,23 @@ func (c *checker) category1(tc *TaxonomyCategory, parent *directory.Category, se
 		return nil
 	}
 	seen[id] = c.at(&tc.ID, tc)
+	var season *directory.Season
+	if us := tc.UsualSeason; us != nil && c.ok(us) {
+		season = c.season(us)
+	}
 	return &directory.Category{
 		ID:          id,
 		Parent:      parent,
 		Label:       directory.Text(tc.Label),
 		Description: directory.Text(tc.Description),
 		Synonyms:    syn,
+		UsualSeason: season,
 	}
 }
 
 // langMap checks that the text *p (a label or description) is keyed by the
 // directory's languages and, when required, has a non-empty text in each.
-func (c *checker) langMap(p *map[string]string, parent *TaxonomyCategory, key string, required bool) {
+func (c *checker) langMap(p *map[string]string, parent any, key string, required bool) {
 	if !c.ok(p) {
 		if required && !c.present(p) {
 			c.fail(parent, nil, "missing required key %q (with %s text)", key, strings.Join(directory.Languages, " and "))
@@ -156,4 +223,91 @@ func (c *checker) langMap(p *map[string]string, parent *TaxonomyCategory, key st
 			c.fail(p, parent, "%s needs %q text", key, lang)
 		}
 	}
+}
+
+// vocabulary checks vocabulary.yaml and converts it: every list keyed by
+// the directory's languages, words lowercase and not empty, who ids a
+// gender or a population, crisis ids a kind of crisis.
+func (c *checker) vocabulary(v *VocabularyFile, tax *directory.Taxonomy, types *directory.MeetingTypes) *directory.Vocabulary {
+	cn := map[string][]string{}
+	out := &directory.Vocabulary{
+		Protected: c.words(&v.Protected, v, "protected"),
+		Who:       c.groups(v.Who, "who", append(append([]string(nil), directory.Genders...), directory.Populations...), nil),
+		Crisis:    c.groups(v.Crisis, "crisis", directory.CrisisKinds, &cn),
+		Urgent:    c.words(&v.Urgent, v, "urgent"),
+		Fillers:   c.words(&v.Fillers, v, "fillers"),
+		Heads:     c.words(&v.Heads, v, "heads"),
+		Free:      c.words(&v.Free, v, "free"),
+	}
+	out.CrisisNeeds = cn
+	if m := v.Meetings; m != nil && c.ok(m) {
+		out.Meetings = c.meetingWords(m, types)
+	}
+	for i := range v.Who {
+		if g := &v.Who[i]; len(g.Needs) > 0 {
+			c.fail(&g.Needs, g, "who words name people, not needs: remove %q", "needs")
+		}
+	}
+	for i := range v.Crisis {
+		g := &v.Crisis[i]
+		for j := range g.Needs {
+			if n := &g.Needs[j]; c.ok(n) && tax != nil && tax.Category(*n) == nil {
+				c.fail(n, g, "unknown category %q (categories are the ids in taxonomy.yaml)", *n)
+			}
+		}
+	}
+	return out
+}
+
+// groups checks a list of word groups whose ids must be among ids; needs,
+// when not nil, collects each group's categories.
+func (c *checker) groups(gs []WordGroup, key string, ids []string, needs *map[string][]string) map[string]directory.Words {
+	out := map[string]directory.Words{}
+	seen := map[string]pos{}
+	for i := range gs {
+		g := &gs[i]
+		if !c.ok(g) || !c.required(&g.ID, g, "id") || !c.unique(seen, &g.ID, g, key) {
+			continue
+		}
+		if !slices.Contains(ids, g.ID) {
+			c.fail(&g.ID, g, "unknown %s id %q; use one of %s", key, g.ID, strings.Join(ids, ", "))
+			continue
+		}
+		if !c.present(&g.Words) {
+			c.fail(g, nil, "missing required key %q", "words")
+			continue
+		}
+		out[g.ID] = c.words(&g.Words, g, "words")
+		if needs != nil && len(g.Needs) > 0 {
+			(*needs)[g.ID] = g.Needs
+		}
+	}
+	return out
+}
+
+// words checks a list of words keyed by language.
+func (c *checker) words(p *map[string][]string, parent any, key string) directory.Words {
+	if !c.ok(p) {
+		return nil
+	}
+	out := directory.Words{}
+	for lang, words := range *p {
+		if !slices.Contains(directory.Languages, lang) {
+			c.errorf(c.entryAt(*p, lang, false, parent), "unknown language %q in %s (the directory's languages are %s)", lang, key, strings.Join(directory.Languages, ", "))
+			continue
+		}
+		for k := range words {
+			w := &words[k]
+			if !c.ok(w) {
+				continue
+			}
+			if strings.TrimSpace(*w) == "" {
+				c.fail(w, parent, "a word in %s must not be empty", key)
+			} else if strings.ToLower(*w) != *w {
+				c.fail(w, parent, "%q in %s must be lowercase", *w, key)
+			}
+		}
+		out[lang] = words
+	}
+	return out
 }
