@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"trellis/internal/buildinfo"
 )
 
 // IO is the standard streams and environment a command runs with; tests
@@ -48,20 +50,18 @@ func (e usageError) Error() string { return e.msg }
 func commands() map[string]command {
 	return map[string]command{
 		"serve":    {"run the HTTP server on the directory", runServe},
-		"validate": {"check listing files: every error and warning as path:line:col (text, json or github)", runValidate},
+		"validate": {"check listing and meeting files: every error and warning as path:line:col (text, json or github)", runValidate},
 		"fmt":      {"rewrite listing files in canonical form, keeping comments (--check lists the others)", runFmt},
 		"stale":    {"list services by last verification, oldest first, with who verified them", runStale},
-		"import":   {"import an Open Referral HSDS 3.0 package into listing files", runImport},
+		"verify":   {"set a service's last_verified (and verified_by) in its listing file, keeping the rest of the file", runVerify},
+		"import":   {"import an Open Referral HSDS 3.0 package into listing files, or a Meeting Guide feed into meeting files", runImport},
 		"export":   {"export the directory as Open Referral HSDS 3.0 (NDJSON and tabular)", runExport},
-		"report":   {"print a report: unmet-needs (searches that found nothing, by category and area)", runReport},
+		"report":   {"print a report: unmet-needs (searches that found nothing) or referrals (outcomes), in whole weeks", runReport},
 		"version":  {"print the version", runVersion},
-		"user":     {"add and list accounts, issue API tokens", runUser},
+		"user":     {"accounts: add, list, disable, enable, reset-password, revoke; API tokens", runUser},
 		"purge":    {"delete closed referrals past the retention period", runPurge},
 	}
 }
-
-// Version is set at build time with -ldflags "-X trellis/internal/app.Version=...".
-var Version = "dev"
 
 // Run runs the subcommand named by args[0] and returns the process exit
 // status: 0 on success, 1 when the command failed, 2 for a usage mistake.
@@ -70,6 +70,9 @@ func Run(ctx context.Context, args []string, io IO) int {
 		io.Getenv = func(string) string { return "" }
 	}
 	cmds := commands()
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(io.Stdout, cmds)
 		if len(args) == 0 {
@@ -151,6 +154,13 @@ func runVersion(_ context.Context, args []string, io IO) error {
 	if len(args) > 0 {
 		return usageError{"version takes no arguments: " + strings.Join(args, " ")}
 	}
-	fmt.Fprintln(io.Stdout, "trellis", Version)
+	b := buildinfo.Read()
+	fmt.Fprintf(io.Stdout, "trellis %s\n", b.Version)
+	if b.Revision != "" {
+		fmt.Fprintf(io.Stdout, "revision %s\n", b.Revision)
+	}
+	if b.Go != "" {
+		fmt.Fprintf(io.Stdout, "built with %s\n", b.Go)
+	}
 	return nil
 }

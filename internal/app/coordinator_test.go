@@ -91,10 +91,10 @@ func TestValidate(t *testing.T) {
 			`^\S+/listings/dc/the-harbor-house.yaml:11:20: warning: service "meals" was last verified 2018-06-30 .* \[stale\]$`,
 			`^\S+/listings/md/green-market.yaml:4:5: warning: service "market" gives no way to reach it: .* \[unreachable\]$`,
 			`^\S+/listings/md/green-market.yaml:4:5: warning: service "market" has never been verified: .* \[unverified\]$`,
-		}, "3 organizations, 3 services: 0 errors, 5 warnings (1 duplicate, 2 stale, 1 unreachable, 1 unverified) in 3 files"},
+		}, "3 organizations, 3 services, 0 meetings: 0 errors, 5 warnings (1 duplicate, 2 stale, 1 unreachable, 1 unverified) in 3 files"},
 		{"strict fails on warnings", []string{"--data", warned, "--strict"}, 1, nil, "0 errors, 5 warnings"},
 		{"stale age from the flag", []string{"--data", warned, "--stale-after", "36500d"}, 0, nil, "0 errors, 3 warnings (1 duplicate, 1 unreachable, 1 unverified)"},
-		{"clean and strict", []string{"--data", clean, "--strict", "--stale-after", "36500d"}, 0, []string{}, "1 organizations, 1 services: 0 errors, 0 warnings in 0 files"},
+		{"clean and strict", []string{"--data", clean, "--strict", "--stale-after", "36500d"}, 0, []string{}, "1 organizations, 1 services, 0 meetings: 0 errors, 0 warnings in 0 files"},
 		{"errors", []string{"--data", broken}, 1, []string{
 			`^\S+/listings/dc/broken-listing.yaml:6:18: error: unknown category "food.pantyr"; did you mean "food.pantry"\? .*$`,
 			`^\S+/listings/dc/broken-listing.yaml:7:20: error: .*2019-02-30.*$`,

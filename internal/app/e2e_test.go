@@ -20,25 +20,58 @@ import (
 	"time"
 
 	"trellis/internal/postgres/pgtest"
+	"trellis/internal/referral"
 	"trellis/internal/sqlite"
 	"trellis/internal/testkit"
 )
 
 // buildTrellis builds the trellis command into a temporary directory and
 // returns its path.
-func buildTrellis(t *testing.T) string {
+func buildTrellis(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("these tests build the trellis binary and need the go command on PATH: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "trellis")
-	cmd := exec.Command(goTool, "build", "-o", bin, "trellis/cmd/trellis")
+	cmd := exec.Command(goTool, "build", "-o", bin, "-ldflags", "-X trellis/internal/buildinfo.version="+stampedVersion, "trellis/cmd/trellis")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// stampedVersion is the version buildTrellis stamps, as `make build` does
+// with git describe.
+const stampedVersion = "v0.0.0-test-gabc1234"
+
+// TestVersion checks that the built binary reports the stamped version
+// from --version and from the version command, and that the server says
+// the same at /healthz and in trellis_build_info.
+func TestVersion(t *testing.T) {
+	bin := buildTrellis(t)
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "trellis "+stampedVersion+"\n") {
+			t.Errorf("trellis %s: %v %q", args[0], err, out)
+		}
+	}
+	s := startServer(t, bin, cleanEnv())
+	for path, want := range map[string]string{
+		"/healthz": `"version":"` + stampedVersion + `"`,
+		"/metrics": `trellis_build_info{goversion="go`,
+	} {
+		resp, err := http.Get(s.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) || !strings.Contains(string(b), stampedVersion) {
+			t.Errorf("%s lacks %q and the version %s:\n%.600s", path, want, stampedVersion, b)
+		}
+	}
 }
 
 // cleanEnv is the environment without TRELLIS_* settings of whoever runs
@@ -67,7 +100,7 @@ var servingRE = regexp.MustCompile(`msg=serving url=(\S+)`)
 // startServer runs `trellis serve` on a free loopback port with args and
 // env, waits until it serves, and kills it when the test ends if it is
 // still running.
-func startServer(t *testing.T, bin string, env []string, args ...string) *server {
+func startServer(t testing.TB, bin string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = t.TempDir() // no ./data there: the embedded data serves
@@ -186,7 +219,7 @@ func (c *client) must(method, u string, body any, want int, out any) {
 
 // addUser runs `trellis user add ... --password-stdin EMAIL` as the issue
 // scripts it.
-func addUser(t *testing.T, bin string, env []string, store []string, email, role string) {
+func addUser(t testing.TB, bin string, env []string, store []string, email, role string) {
 	t.Helper()
 	args := append(append([]string{"user", "add"}, store...), "--role", role, "--password-stdin", email)
 	cmd := exec.Command(bin, args...)
@@ -270,10 +303,9 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 			defer wg.Done()
 			cl := newClient(t, token)
 			for i := range perClient {
-				peer := fmt.Sprintf("KQ%d-%d", c, i)
 				status, b, err := cl.call("POST", srv.url+"/api/v1/referrals", map[string]any{
-					"peer_ref": peer, "service_id": serviceID, "need": need,
-					"notes": "durability note " + peer, "consent": map[string]string{"method": "verbal"},
+					"service_id": serviceID, "need": need,
+					"notes": fmt.Sprintf("durability note %d-%d", c, i), "consent": map[string]string{"method": "verbal"},
 				})
 				if err != nil {
 					return // the server is gone
@@ -286,7 +318,7 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				acked[r.ID] = peer
+				acked[r.ID] = r.PeerRef
 				n := len(acked)
 				mu.Unlock()
 				if n >= killAfter {
@@ -338,7 +370,7 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 		}
 		var full referralAnswer
 		cl.must("GET", srv2.url+"/api/v1/referrals/"+r.ID, nil, 200, &full)
-		if !strings.HasPrefix(full.PeerRef, "KQ") || len(full.Timeline) != 1 {
+		if !referral.IsPseudonym(full.PeerRef) || len(full.Timeline) != 1 {
 			t.Errorf("unacknowledged referral %s is not whole: %+v", r.ID, full)
 		}
 	}
@@ -390,11 +422,11 @@ func TestTwoInstancesSharePostgres(t *testing.T) {
 	serviceID, need := pickService(t, one.url)
 
 	var r referralAnswer
-	cl.must("POST", one.url+"/api/v1/referrals", map[string]any{"peer_ref": "PG-7", "service_id": serviceID, "need": need,
+	cl.must("POST", one.url+"/api/v1/referrals", map[string]any{"peer_ref": "P-PX72C", "service_id": serviceID, "need": need,
 		"consent": map[string]string{"method": "written"}}, 201, &r)
 	var seen referralAnswer
 	cl.must("GET", two.url+"/api/v1/referrals/"+r.ID, nil, 200, &seen)
-	if seen.PeerRef != "PG-7" || seen.Status != "sent" {
+	if seen.PeerRef != "P-PX72C" || seen.Status != "sent" {
 		t.Fatalf("instance two reads %+v", seen)
 	}
 
@@ -427,11 +459,32 @@ func TestTwoInstancesSharePostgres(t *testing.T) {
 	if a.Status != b.Status || len(a.Timeline) != 3 || (a.Status != "completed" && a.Status != "no_show") {
 		t.Errorf("instances disagree or lost a move: %+v / %+v", a, b)
 	}
+
+	// trellis user disable, run beside the two servers, refuses the
+	// account's token on both from the next request; enable lets it sign
+	// in again.
+	cmd := exec.Command(bin, "user", "disable", "ana@example.org")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "revoked 1 API tokens") {
+		t.Fatalf("trellis user disable: %v\n%s", err, out)
+	}
+	for _, s := range []*server{one, two} {
+		if status, body, err := newClient(t, token).call("GET", s.url+"/api/v1/referrals", nil); err != nil || status != 401 {
+			t.Errorf("token of a disabled account on %s: %d %s %v", s.url, status, body, err)
+		}
+	}
+	cmd = exec.Command(bin, "user", "enable", "ana@example.org")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("trellis user enable: %v\n%s", err, out)
+	}
+	newClient(t, signIn(t, two.url, "ana@example.org")).must("GET", one.url+"/api/v1/referrals", nil, 200, nil)
+
 	for _, s := range []*server{one, two} {
 		if err := s.stop(t, syscall.SIGTERM); err != nil {
 			t.Errorf("graceful stop: %v", err)
 		}
-		if strings.Contains(s.logs.String(), "PG-7") {
+		if strings.Contains(s.logs.String(), "P-PX72C") {
 			t.Errorf("server log contains the peer reference")
 		}
 	}

@@ -153,7 +153,8 @@ services:
 // request may fail.
 func TestLiveReload(t *testing.T) {
 	dir := dataDir(t, "warned", "clean")
-	base, logs := serveData(t, dir)
+	// Thousands of searches from one address: no search limit here.
+	base, logs := serveData(t, dir, "--search-rate", "0")
 
 	var requests, failures atomic.Int64
 	var firstFailure atomic.Value

@@ -12,13 +12,15 @@ import (
 
 // runValidate checks the data directory and reports every error and, when
 // the data loads, every warning (likely duplicates, stale or never
-// verified services, services nobody can reach), each at path:line:col,
+// verified services, services nobody can reach, meetings that break the
+// Meeting Guide specification's rules: last names, unknown type codes,
+// ...), each at path:line:col,
 // paths as given in --data. It exits 0 when there are no errors (warnings
 // allowed), 1 when there are errors (or warnings with --strict), 2 for a
 // usage mistake.
 func runValidate(_ context.Context, args []string, io IO) error {
 	fs := newFlagSet("validate", io.Stderr, "validate [--data DIR] [--format text|json|github] [--stale-after AGE] [--strict]")
-	dir := fs.String("data", defaultDataDir, "the data directory to check (directory.yaml, taxonomy.yaml, listings/)")
+	dir := fs.String("data", defaultDataDir, "the data directory to check (directory.yaml, taxonomy.yaml, listings/, meetings/)")
 	format := fs.String("format", formatText, "output: text (path:line:col: error|warning: message), json (an array of findings) or github (workflow annotations)")
 	staleAfter := ageFlag(fs, "stale-after", "warn about services last verified longer ago than this, e.g. 180d or 26w (default: stale_after in directory.yaml, else 365d)")
 	strict := fs.Bool("strict", false, "exit 1 on warnings too, not only on errors")
@@ -55,7 +57,7 @@ func runValidate(_ context.Context, args []string, io IO) error {
 		return err
 	}
 	if cat != nil {
-		fmt.Fprintf(io.Stderr, "%d organizations, %d services: %s\n", len(cat.Organizations), cat.ServiceCount(), summary(out))
+		fmt.Fprintf(io.Stderr, "%d organizations, %d services, %d meetings: %s\n", len(cat.Organizations), cat.ServiceCount(), len(cat.Meetings), summary(out))
 	} else {
 		fmt.Fprintln(io.Stderr, summary(out)+"; warnings are checked once the data loads without errors")
 	}
