@@ -279,7 +279,9 @@ type needRow struct {
 
 // unmetView is the unmet-needs report on a page.
 type unmetView struct {
-	Chart                           template.HTML
+	// Chart is by week; NeedChart and CountyChart draw the same counts by
+	// need and by county (areas with fewer than 5 searches drawn as none).
+	Chart, NeedChart, CountyChart   template.HTML
 	Weeks, Needs, Counties          []needRow
 	Total                           needRow
 	CSVWeeks, CSVNeeds, CSVCounties string
@@ -315,12 +317,16 @@ func (u *UI) unmet(c echo.Context, p *page, r *request, rg report.Range) (unmetV
 		unmet.Values = append(unmet.Values, cellValue(l.Unmet))
 		found.Values = append(found.Values, cellValue(l.Found))
 	}
+	// By need and by county: the same stacked bars laid down, for the rows
+	// with a count to draw (a row of suppressed cells draws nothing).
+	byNeed, byCounty := unmetBars{}, unmetBars{}
 	for _, l := range rs.Get("", needs.ByCategory).Rows {
 		label := l.CategoryLabel
 		if l.Category == "" {
 			label = p.T("report.not_told")
 		}
 		v.Needs = append(v.Needs, line(label, l))
+		byNeed.add(label, l)
 	}
 	for _, l := range rs.Get("", needs.ByArea).Rows {
 		label := l.AreaLabel
@@ -330,15 +336,49 @@ func (u *UI) unmet(c echo.Context, p *page, r *request, rg report.Range) (unmetV
 			label = p.T("report.zip3", "zip", strings.TrimPrefix(l.Area, "zip3:"))
 		}
 		v.Counties = append(v.Counties, line(label, l))
+		byCounty.add(label, l)
 	}
-	if !v.Empty {
-		v.Chart, err = chart.Bars{Title: p.T("report.chart.unmet"), Desc: p.T("report.chart.unmet_desc"), Categories: names,
-			Series: []chart.Series{unmet, found}, Stacked: true, Integers: true, ValueLabel: p.T("report.axis.searches")}.SVG("chart-unmet")
-		if err != nil {
-			return v, err
-		}
+	if v.Empty {
+		return v, nil
+	}
+	if v.Chart, err = (chart.Bars{Title: p.T("report.chart.unmet"), Desc: p.T("report.chart.unmet_desc"), Categories: names,
+		Series: []chart.Series{unmet, found}, Stacked: true, Integers: true, ValueLabel: p.T("report.axis.searches")}).SVG("chart-unmet"); err != nil {
+		return v, err
+	}
+	if v.NeedChart, err = byNeed.svg(p, "chart-unmet-needs", "report.table.unmet_needs", "report.chart.unmet_needs_desc"); err != nil {
+		return v, err
+	}
+	if v.CountyChart, err = byCounty.svg(p, "chart-unmet-counties", "report.table.unmet_counties", "report.chart.unmet_counties_desc"); err != nil {
+		return v, err
 	}
 	return v, nil
+}
+
+// unmetBars gathers the rows of an unmet-needs table for a chart of
+// searches that found nothing and searches that found something.
+type unmetBars struct {
+	names        []string
+	unmet, found []float64
+}
+
+func (b *unmetBars) add(label string, l needs.Line) {
+	u, f := cellValue(l.Unmet), cellValue(l.Found)
+	if u == 0 && f == 0 {
+		return
+	}
+	b.names = append(b.names, clipLabel(label))
+	b.unmet, b.found = append(b.unmet, u), append(b.found, f)
+}
+
+// svg draws the bars laid down (long names down the side), or nothing
+// when no row has a count that may be drawn.
+func (b *unmetBars) svg(p *page, id, title, desc string) (template.HTML, error) {
+	if len(b.names) == 0 {
+		return "", nil
+	}
+	return chart.Bars{Title: p.T(title), Desc: p.T(desc), Categories: b.names,
+		Series:  []chart.Series{{Name: p.T("report.unmet"), Values: b.unmet}, {Name: p.T("report.found"), Values: b.found}},
+		Stacked: true, Horizontal: true, Integers: true, ValueLabel: p.T("report.axis.searches")}.SVG(id)
 }
 
 // reportsBody is the specialists' report page.

@@ -174,7 +174,7 @@ func TestAdminReports(t *testing.T) {
 	if admin.status != http.StatusOK {
 		t.Fatalf("/admin: %d\n%s", admin.status, admin.body)
 	}
-	admin.has(t, "Referral outcomes", `<svg class="chart" id="chart-weeks" role="img"`, `id="chart-needs"`, `id="chart-answer"`, `id="chart-unmet"`,
+	admin.has(t, "Referral outcomes", `<svg class="chart" id="chart-weeks" role="img"`, `id="chart-needs"`, `id="chart-answer"`, `id="chart-unmet"`, `id="chart-unmet-needs"`, `id="chart-unmet-counties"`,
 		"Every team&#39;s referrals.", "fewer than 5", "Found nothing", "Food pantry", "District of Columbia",
 		`href="/api/v1/reports/referrals?format=csv`, `href="/api/v1/reports/unmet-needs?by=week`,
 		"<th scope=\"row\">Total</th><td>20</td>")
