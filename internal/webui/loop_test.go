@@ -450,6 +450,19 @@ func seed(t *testing.T, st *apptest.Site, u *auth.User, specs ...seedSpec) []*re
 	return out
 }
 
+// wrongCheck returns code with its check letter replaced by another letter
+// of the alphabet: a code mistyped in its last letter. (A fixed letter
+// would be the right one for one code in 23.)
+func wrongCheck(code string) string {
+	last := code[len(code)-1:]
+	for _, c := range referral.PseudonymAlphabet {
+		if string(c) != last {
+			return code[:len(code)-1] + string(c)
+		}
+	}
+	panic("one-letter alphabet")
+}
+
 // order returns the referral codes on a list page, in order.
 func order(p page) []string {
 	var out []string
@@ -533,7 +546,7 @@ func TestMyReferrals(t *testing.T) {
 	b.t = t
 	for _, tc := range []struct{ q, want string }{
 		{"John Smith", "Search by a referral code such as P-7K3QW."},
-		{rs[0].PeerRef[:6] + "X", "That code&#39;s last letter does not match"},
+		{wrongCheck(rs[0].PeerRef), "That code&#39;s last letter does not match"},
 	} {
 		p := b.do(http.MethodGet, "/app/referrals?q="+url.QueryEscape(tc.q), nil)
 		if p.status != http.StatusUnprocessableEntity {
