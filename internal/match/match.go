@@ -205,9 +205,9 @@ type Excluded struct {
 
 // Widening says how a need was widened because too little was near.
 type Widening struct {
-	// From are the categories read; To the parent categories added
-	// ("substance-use.detox" to "substance-use"). Both empty when only the
-	// reach was widened.
+	// From are the categories read that had too little near; To the
+	// parent categories added ("substance-use.detox" to "substance-use").
+	// Both empty when only the reach was widened.
 	From, To []string
 	// FromMeters and ToMeters are the reach before and after, when the
 	// reach was widened (0 when it was not, or without a place; ToMeters
@@ -356,21 +356,31 @@ func (m *Matcher) run(ctx context.Context, t *task) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(ra.Categories) > 0 && m.eligible(t, cands, steps[0]) < MinResults {
-		for _, c := range ra.Categories {
-			if root := directory.RootOf(c); root != c && !slices.Contains(ra.Categories, root) && !slices.Contains(widened, root) {
+	// Each subcategory asked for that has fewer than MinResults near is
+	// widened to its parent on its own: "dope sick, need help now" reads
+	// detox and crisis, and the crisis services near must not hide that no
+	// detox is.
+	var from []string
+	for _, c := range ra.Categories {
+		root := directory.RootOf(c)
+		if root == c || slices.Contains(ra.Categories, root) {
+			continue
+		}
+		if m.eligible(t, cands, steps[0], c) < MinResults {
+			from = append(from, c)
+			if !slices.Contains(widened, root) {
 				widened = append(widened, root)
 			}
 		}
-		if len(widened) > 0 {
-			ra.Widened = widened
-			out.widening.From, out.widening.To = ra.Categories, widened
-			if t.place != nil && !t.centered {
-				out.widening.FromMeters = steps[0]
-			}
-			if cands, err = gather(steps[0]); err != nil {
-				return nil, err
-			}
+	}
+	if len(widened) > 0 {
+		ra.Widened = widened
+		out.widening.From, out.widening.To = from, widened
+		if t.place != nil && !t.centered {
+			out.widening.FromMeters = steps[0]
+		}
+		if cands, err = gather(steps[0]); err != nil {
+			return nil, err
 		}
 	}
 	reach := steps[0]
@@ -665,13 +675,14 @@ func (m *Matcher) check(t *task, c *cand) (directory.OpenState, *time.Location, 
 }
 
 // eligible counts the distinct services among cands within reach that
-// pass the rules, up to MinResults.
-func (m *Matcher) eligible(t *task, cands []cand, reach float64) int {
+// pass the rules, up to MinResults; with in, only those in one of the
+// categories in.
+func (m *Matcher) eligible(t *task, cands []cand, reach float64, in ...string) int {
 	seen := map[*directory.Service]bool{}
 	for i := range cands {
 		c := &cands[i]
 		s := m.docs[c.d].Service
-		if !c.within(reach, t.farReach()) || seen[s] {
+		if !c.within(reach, t.farReach()) || seen[s] || (len(in) > 0 && !inAny(s, in)) {
 			continue
 		}
 		if _, _, hits := m.check(t, c); len(hits) == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -285,6 +286,60 @@ func TestDetoxWidensToParent(t *testing.T) {
 	for _, r := range n.Results[1:] {
 		if !r.Service.HasCategory("substance-use") {
 			t.Errorf("%s is not substance use treatment", r.Service.Key())
+		}
+	}
+}
+
+// TestEachNeedWidensOnItsOwn reads two needs in one sentence, one with
+// services near and one without: the one without is widened and said to
+// be, even though the other fills the page.
+func TestEachNeedWidensOnItsOwn(t *testing.T) {
+	snap, m := dc(t)
+	res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", "dope sick need help now"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Needs[0]
+	if !slices.Contains(n.ReadAs.Categories, "substance-use.detox") || !slices.Contains(n.ReadAs.Categories, "crisis") {
+		t.Fatalf("read as %v, want detox and crisis", n.ReadAs.Categories)
+	}
+	if !slices.Equal(n.Widening.From, []string{"substance-use.detox"}) || !slices.Equal(n.Widening.To, []string{"substance-use"}) {
+		t.Errorf("widened %v to %v, want detox to substance use", n.Widening.From, n.Widening.To)
+	}
+	if !strings.HasPrefix(n.Widening.Why, "No detox listed within") {
+		t.Errorf("why %q", n.Widening.Why)
+	}
+	treatment := 0
+	for _, r := range n.Results[:min(5, len(n.Results))] {
+		if r.Service.HasCategory("substance-use") {
+			treatment++
+		}
+	}
+	if treatment < 3 {
+		t.Errorf("%d of the first five are substance use treatment: %v", treatment, n.Results)
+	}
+}
+
+// TestSpecificBeatsGeneral reads a specific need beside a general word
+// ("doctor": health care): the specific need's services come first, and
+// a primary care clinic nearer to the person only after them.
+func TestSpecificBeatsGeneral(t *testing.T) {
+	snap, m := dc(t)
+	p := Profile{Place: place(t, snap, "20032"), Now: dcNow, Lang: "en", Needs: []Need{{Text: "suboxone doctor"}}}
+	res, err := m.Match(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Needs[0]
+	if !slices.Contains(n.ReadAs.Categories, "healthcare") || !slices.Contains(n.ReadAs.Categories, "substance-use.opioid-treatment") {
+		t.Fatalf("read as %v, want health care and opioid treatment", n.ReadAs.Categories)
+	}
+	if len(n.Results) < 3 {
+		t.Fatalf("%d results", len(n.Results))
+	}
+	for _, r := range n.Results[:2] {
+		if !r.Service.HasCategory("substance-use.opioid-treatment") {
+			t.Errorf("%s (%v) among the first two, want opioid treatment", r.Service.Key(), r.Service.Categories)
 		}
 	}
 }

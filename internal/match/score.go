@@ -96,6 +96,9 @@ func (p Parts) total(urgent bool) float64 {
 //   - 0.45 the service is only in a widened parent (not the detox asked
 //     for, but substance use treatment).
 //
+// A match on a top-level category read beside a subcategory of another
+// branch counts generalFactor of itself (generalBeside).
+//
 // Services listing many categories (multi-service centres) are less
 // focused: the part is divided by 1+0.04 per extra category, down to 0.7
 // of itself. A need word, or a one-word label or synonym of a read
@@ -105,12 +108,17 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 	best := 0.0
 	for _, c := range s.Categories {
 		for _, r := range cats {
+			v := 0.0
 			switch {
 			case c == r:
-				best = max(best, 1)
+				v = 1
 			case directory.IsSubcategory(c, r):
-				best = max(best, 0.85-0.06*float64(childRank[c]))
+				v = 0.85 - 0.06*float64(childRank[c])
 			}
+			if v > 0 && generalBeside(r, cats) {
+				v *= generalFactor
+			}
+			best = max(best, v)
 		}
 		for _, r := range widened {
 			if c == r || directory.IsSubcategory(c, r) {
@@ -128,6 +136,26 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 		}
 	}
 	return min(best, 1)
+}
+
+// generalFactor scales a match on a top-level category read beside a
+// subcategory of another branch (see generalBeside).
+const generalFactor = 0.7
+
+// generalBeside reports whether top-level category r was read beside a
+// subcategory of another branch: in "suboxone doctor" or "mental health
+// clinic walk in", the general word (doctor: health care) only says what
+// kind of place, and the specific one (opioid treatment) is the need.
+func generalBeside(r string, cats []string) bool {
+	if directory.RootOf(r) != r {
+		return false
+	}
+	for _, c := range cats {
+		if root := directory.RootOf(c); root != c && root != r {
+			return true
+		}
+	}
+	return false
 }
 
 // wordBonus is what a service whose own text holds the need's words adds
