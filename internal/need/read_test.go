@@ -70,6 +70,10 @@ func TestRead(t *testing.T) {
 		{text: "dental emergency", cats: []string{"healthcare.dental"}, urgent: true},
 		{text: "emergency", cats: []string{"crisis"}, urgent: true},
 		{text: "i feel like giving up", cats: []string{"crisis.crisis-line"}, crisis: []string{"suicide"}},
+		// A word only part of longer phrases names the categories that
+		// hold it about as often as the one that holds it most: "sleep" is
+		// in many ways to ask for a bed and in "cant sleep".
+		{text: "sleep", cats: []string{"housing.emergency-shelter"}, terms: []string{"sleep"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {

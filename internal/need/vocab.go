@@ -65,6 +65,9 @@ func NewVocabulary(tax *directory.Taxonomy, v *directory.Vocabulary) *Vocabulary
 	if v == nil {
 		v = &directory.Vocabulary{}
 	}
+	// weakCount counts, for each word of a multi-word label or synonym,
+	// the phrases of each category that hold it.
+	weakCount := map[string]map[string]int{}
 	for i, c := range tax.All() {
 		voc.order[c.ID] = i
 		var strs []string
@@ -85,10 +88,16 @@ func NewVocabulary(tax *directory.Taxonomy, v *directory.Vocabulary) *Vocabulary
 			for _, w := range ws {
 				if !stopWords[w] {
 					voc.add([]string{w}, meaning{weak: []string{c.ID}})
+					k := key([]string{w})
+					if weakCount[k] == nil {
+						weakCount[k] = map[string]int{}
+					}
+					weakCount[k][c.ID]++
 				}
 			}
 		}
 	}
+	voc.pruneWeak(weakCount)
 	for _, w := range v.Protected.All() {
 		voc.add(Words(w), meaning{})
 	}
@@ -120,6 +129,29 @@ func NewVocabulary(tax *directory.Taxonomy, v *directory.Vocabulary) *Vocabulary
 	}
 	sort.Strings(voc.words)
 	return voc
+}
+
+// weakShare is how many of a word's phrases a category must hold, as a
+// share of the category holding most, to be among the word's weak
+// meanings.
+const weakShare = 0.25
+
+// pruneWeak keeps, among the categories a word names weakly, those whose
+// phrases hold it nearly as often as the category that holds it most:
+// "sleep" is in ten ways of asking for a shelter and in "can't sleep",
+// and alone it asks for a bed, not for mental health care.
+func (v *Vocabulary) pruneWeak(counts map[string]map[string]int) {
+	for k, byCat := range counts {
+		most := 0
+		for _, n := range byCat {
+			most = max(most, n)
+		}
+		m := v.phrases[k]
+		m.weak = slices.DeleteFunc(m.weak, func(c string) bool {
+			return float64(byCat[c]) < weakShare*float64(most)
+		})
+		v.phrases[k] = m
+	}
 }
 
 // add records the meaning of a word or phrase.
