@@ -344,6 +344,28 @@ func TestSpecificBeatsGeneral(t *testing.T) {
 	}
 }
 
+// TestNothingAnywhereSaysSo searches for what the directory does not
+// list at all: the widening found nothing either, and the answer says
+// that rather than what it would show.
+func TestNothingAnywhereSaysSo(t *testing.T) {
+	snap, m := dc(t)
+	for _, tc := range []struct{ lang, text, want string }{
+		{"en", "dialysis", "Nothing that fits is listed anywhere in this directory."},
+		{"es", "dialysis", "No hay nada que corresponda en ninguna parte de este directorio."},
+	} {
+		res, err := m.Search(context.Background(), SearchRequest{Text: tc.text, Place: place(t, snap, "20001"), Now: dcNow, Lang: tc.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 0 {
+			t.Fatalf("%q: %d results; the test needs a need the directory lacks", tc.text, res.Total)
+		}
+		if res.Widening.Why != tc.want {
+			t.Errorf("%s %q: why %q, want %q", tc.lang, tc.text, res.Widening.Why, tc.want)
+		}
+	}
+}
+
 func TestSpanishReasons(t *testing.T) {
 	snap, m := dc(t)
 	res, err := m.Match(context.Background(), veteranProfile(t, snap, "es", "un lugar para dormir", "help with drinking"))

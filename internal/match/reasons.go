@@ -322,8 +322,10 @@ func (r renderer) caution(s *directory.Service, p *need.Person) []Reason {
 }
 
 // widening says what was widened: the need to its parent, the reach, or
-// both; "" when nothing was.
-func (r renderer) widening(m *Matcher, w Widening) string {
+// both; "" when nothing was. shown is how many services the answer lists
+// and left how many it leaves out: when it lists none, the widening found
+// nothing either, and says so instead of what it would show.
+func (r renderer) widening(m *Matcher, w Widening, shown, left int) string {
 	// label names categories; short drops a label's explanation in
 	// parentheses, for the first mention: "detox", then "ask them about
 	// detox (withdrawal management)".
@@ -341,6 +343,16 @@ func (r renderer) widening(m *Matcher, w Widening) string {
 		return r.list(ls, "or")
 	}
 	reach := func(meters float64) string { return geo.FormatDistance(meters, r.unit) }
+	if shown == 0 && (len(w.To) > 0 || w.ToMeters > 0) {
+		key := "widened.none"
+		if left > 0 {
+			key = "widened.none_eligible"
+		}
+		if len(w.To) == 0 {
+			return r.t(key+"_any", "n", strconv.Itoa(left))
+		}
+		return r.t(key, "need", label(w.From, true), "parent", label(w.To, true), "n", strconv.Itoa(left))
+	}
 	var parts []string
 	if len(w.To) > 0 {
 		args := []string{"need", label(w.From, true), "parent", label(w.To, true), "about", label(w.From, false)}

@@ -109,7 +109,7 @@ func (m *Matcher) Match(ctx context.Context, p Profile) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.widening.Why = r.widening(m, o.widening)
+		o.widening.Why = r.widening(m, o.widening, len(o.ranked), len(o.excluded))
 		nr := NeedResult{Need: n, ReadAs: o.readAs, ReachMeters: o.reachMeters, ReachWidened: o.reachWidened,
 			Widening: o.widening, Considered: o.considered, ExcludedTotal: len(o.excluded), ExcludedCounts: o.excludedCounts,
 			Crisis: m.crisisLines(&o.readAs)}

@@ -125,7 +125,7 @@ func (m *Matcher) Search(ctx context.Context, q SearchRequest) (*SearchResult, e
 		return nil, err
 	}
 	r := renderer{lang: q.Lang, unit: q.Unit, now: q.Now, stale: m.cat.Info.StaleAfter}
-	o.widening.Why = r.widening(m, o.widening)
+	o.widening.Why = r.widening(m, o.widening, len(o.services), len(o.excluded))
 	res := &SearchResult{ReadAs: o.readAs, Place: t.place, Centered: t.centered, Total: len(o.services), Page: q.Page,
 		PerPage: q.PerPage, Sort: q.Sort, Facets: m.facets(o.services), ReachMeters: o.reachMeters, Widening: o.widening,
 		ExcludedTotal: len(o.excluded), ExcludedCounts: o.excludedCounts, Crisis: m.crisisLines(&o.readAs)}
