@@ -96,18 +96,18 @@ func (p Parts) total(urgent bool) float64 {
 //   - 0.45 the service is only in a widened parent (not the detox asked
 //     for, but substance use treatment).
 //
-// A match on a top-level category read beside a subcategory of another
-// branch counts generalFactor of itself (generalBeside).
+// A match on a read category marked in general (generalBeside) counts
+// generalFactor of itself.
 //
 // Services listing many categories (multi-service centres) are less
 // focused: the part is divided by 1+0.04 per extra category, down to 0.7
 // of itself. A need word, or a one-word label or synonym of a read
 // category ("shelter", "job", "detox"), in the service's name adds 0.15
 // (up to 1): the name says it is what was asked for.
-func relevance(s *directory.Service, nameWords []string, cats, widened, words []string, childRank map[string]int) float64 {
+func relevance(s *directory.Service, nameWords []string, cats []string, general []bool, widened, words []string, childRank map[string]int) float64 {
 	best := 0.0
 	for _, c := range s.Categories {
-		for _, r := range cats {
+		for j, r := range cats {
 			v := 0.0
 			switch {
 			case c == r:
@@ -115,7 +115,7 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 			case directory.IsSubcategory(c, r):
 				v = 0.85 - 0.06*float64(childRank[c])
 			}
-			if v > 0 && generalBeside(r, cats) {
+			if v > 0 && general[j] {
 				v *= generalFactor
 			}
 			best = max(best, v)
@@ -142,20 +142,26 @@ func relevance(s *directory.Service, nameWords []string, cats, widened, words []
 // subcategory of another branch (see generalBeside).
 const generalFactor = 0.7
 
-// generalBeside reports whether top-level category r was read beside a
-// subcategory of another branch: in "suboxone doctor" or "mental health
-// clinic walk in", the general word (doctor: health care) only says what
-// kind of place, and the specific one (opioid treatment) is the need.
-func generalBeside(r string, cats []string) bool {
-	if directory.RootOf(r) != r {
-		return false
-	}
-	for _, c := range cats {
-		if root := directory.RootOf(c); root != c && root != r {
-			return true
+// generalBeside marks, for each of cats, whether it is a top-level
+// category read beside a subcategory of another branch: in "suboxone
+// doctor" or "mental health clinic walk in", the general word (doctor:
+// health care) only says what kind of place, and the specific one (opioid
+// treatment) is the need. It depends on the reading alone, so it is worked
+// out once per need, not per candidate.
+func generalBeside(cats []string) []bool {
+	out := make([]bool, len(cats))
+	for i, r := range cats {
+		if directory.RootOf(r) != r {
+			continue
+		}
+		for _, c := range cats {
+			if root := directory.RootOf(c); root != c && root != r {
+				out[i] = true
+				break
+			}
 		}
 	}
-	return false
+	return out
 }
 
 // wordBonus is what a service whose own text holds the need's words adds
