@@ -267,16 +267,23 @@ func TestReadNeeds(t *testing.T) {
 	}
 }
 
+// matchOne matches profile p, which has one need, and returns that
+// need's answer.
+func matchOne(t *testing.T, m *Matcher, p Profile) NeedResult {
+	t.Helper()
+	res, err := m.Match(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Needs[0]
+}
+
 // TestDetoxWidensToParent checks the fallback: DC has one detox service,
 // far away, so the need also takes in substance use treatment, with the
 // detox service still first.
 func TestDetoxWidensToParent(t *testing.T) {
 	snap, m := dc(t)
-	res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", "i need detox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := res.Needs[0]
+	n := matchOne(t, m, veteranProfile(t, snap, "en", "i need detox"))
 	if len(n.ReadAs.Widened) != 1 || n.ReadAs.Widened[0] != "substance-use" {
 		t.Errorf("widened %v, want [substance-use]", n.ReadAs.Widened)
 	}
@@ -295,11 +302,7 @@ func TestDetoxWidensToParent(t *testing.T) {
 // be, even though the other fills the page.
 func TestEachNeedWidensOnItsOwn(t *testing.T) {
 	snap, m := dc(t)
-	res, err := m.Match(context.Background(), veteranProfile(t, snap, "en", "dope sick need help now"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := res.Needs[0]
+	n := matchOne(t, m, veteranProfile(t, snap, "en", "dope sick need help now"))
 	if !slices.Contains(n.ReadAs.Categories, "substance-use.detox") || !slices.Contains(n.ReadAs.Categories, "crisis") {
 		t.Fatalf("read as %v, want detox and crisis", n.ReadAs.Categories)
 	}
@@ -325,12 +328,7 @@ func TestEachNeedWidensOnItsOwn(t *testing.T) {
 // a primary care clinic nearer to the person only after them.
 func TestSpecificBeatsGeneral(t *testing.T) {
 	snap, m := dc(t)
-	p := Profile{Place: place(t, snap, "20032"), Now: dcNow, Lang: "en", Needs: []Need{{Text: "suboxone doctor"}}}
-	res, err := m.Match(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := res.Needs[0]
+	n := matchOne(t, m, Profile{Place: place(t, snap, "20032"), Now: dcNow, Lang: "en", Needs: []Need{{Text: "suboxone doctor"}}})
 	if !slices.Contains(n.ReadAs.Categories, "healthcare") || !slices.Contains(n.ReadAs.Categories, "substance-use.opioid-treatment") {
 		t.Fatalf("read as %v, want health care and opioid treatment", n.ReadAs.Categories)
 	}
