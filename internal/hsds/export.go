@@ -59,9 +59,13 @@ type ExportOptions struct {
 	Created time.Time
 }
 
-// Dataset is a catalog in HSDS 3.0 form. It is immutable once built and
-// safe to share between goroutines.
-type Dataset struct {
+// Index is a catalog in HSDS 3.0 form, built a record at a time: it holds
+// the package's description, its taxonomies and the id of every
+// organization, service, location and service_at_location, and builds a
+// record, fully nested, when asked for it. Serving a national directory
+// keeps only the ids in memory, not a second copy of every listing. It is
+// immutable once built and safe to share between goroutines.
+type Index struct {
 	// Name, Title and Description describe the package.
 	Name, Title, Description string
 	// TimeZone is the IANA zone of every opens_at and closes_at.
@@ -69,6 +73,36 @@ type Dataset struct {
 	Attribution []string
 	Created     time.Time
 
+	Taxonomies    []*Taxonomy
+	TaxonomyTerms []*TaxonomyTerm
+
+	// ConfidentialLeftOut counts the confidential locations not exported.
+	ConfidentialLeftOut int
+
+	cat      *directory.Catalog
+	termByID map[string]*TaxonomyTerm
+	taxByID  map[string]*Taxonomy
+	termCat  map[string]*TaxonomyTerm // needs term by category id
+	facts    map[string]*TaxonomyTerm // facts term by code
+	// The ids of the catalog's records, and the records by id.
+	orgID map[*directory.Organization]uuid.UUID
+	svcID map[*directory.Service]uuid.UUID
+	locID map[*directory.Location]uuid.UUID
+	orgs  map[uuid.UUID]*directory.Organization
+	svcs  map[uuid.UUID]*directory.Service
+	sals  map[uuid.UUID]SALRef
+}
+
+// SALRef is a service at one of its (non-confidential) locations.
+type SALRef struct {
+	Service  *directory.Service
+	Location *directory.Location
+}
+
+// Dataset is a whole catalog in HSDS 3.0 form, every record built: what
+// WriteNDJSON and WriteTabular write.
+type Dataset struct {
+	*Index
 	// Organizations carry their phones and locations.
 	Organizations []*Organization
 	// Services are fully nested, in catalog order.
@@ -77,85 +111,148 @@ type Dataset struct {
 	Locations []*Location
 	// ServiceAtLocations carry their location (not their service).
 	ServiceAtLocations []*ServiceAtLocation
-	Taxonomies         []*Taxonomy
-	TaxonomyTerms      []*TaxonomyTerm
-
-	// ConfidentialLeftOut counts the confidential locations not exported.
-	ConfidentialLeftOut int
-
-	orgByID  map[string]*Organization
-	svcByID  map[string]*Service
-	salByID  map[string]*ServiceAtLocation
-	termByID map[string]*TaxonomyTerm
-	taxByID  map[string]*Taxonomy
-	// keyOf maps HSDS service ids to catalog service keys and back.
-	keyOf   map[string]string
-	svcOf   map[string]*Service
-	termCat map[string]*TaxonomyTerm // needs term by category id
-	// salOf finds a service_at_location by catalog service key and
-	// location id.
-	salOf map[[2]string]*ServiceAtLocation
-	// svcOrg maps HSDS service ids to their organization's full record.
-	svcOrg map[string]*Organization
-	// orgSvcs lists each organization's services by its HSDS id.
-	orgSvcs map[string][]*Service
 }
 
-// Organization returns the organization with HSDS id id, or nil.
-func (d *Dataset) Organization(id string) *Organization { return d.orgByID[id] }
+// byID parses a record id as the index writes them (a lower-case UUID).
+func byID(id string) (uuid.UUID, bool) {
+	u, err := uuid.Parse(id)
+	return u, err == nil && len(id) == 36 && u.String() == id
+}
 
-// Service returns the service with HSDS id id, or nil.
-func (d *Dataset) Service(id string) *Service { return d.svcByID[id] }
+// Organization returns the organization with HSDS id id, with its phones,
+// contacts and locations, or nil.
+func (ix *Index) Organization(id string) *Organization {
+	if o := ix.OrganizationRecord(id); o != nil {
+		return ix.OrganizationOf(o)
+	}
+	return nil
+}
 
-// ServiceByKey returns the service exported for catalog service key
-// ("<org>.<service>"), or nil.
-func (d *Dataset) ServiceByKey(key string) *Service { return d.svcOf[key] }
+// OrganizationOf returns catalog organization o in HSDS form, with its
+// phones, contacts and locations.
+func (ix *Index) OrganizationOf(o *directory.Organization) *Organization {
+	return ix.build(o).Organizations[0]
+}
 
-// ServiceKey returns the catalog key of the service with HSDS id id, or "".
-func (d *Dataset) ServiceKey(id string) string { return d.keyOf[id] }
+// Service returns the service with HSDS id id, fully nested, or nil.
+func (ix *Index) Service(id string) *Service {
+	u, ok := byID(id)
+	if s := ix.svcs[u]; ok && s != nil {
+		return ix.ServiceOf(s)
+	}
+	return nil
+}
 
-// OrganizationOf returns the full organization of the service with HSDS
-// id id, or nil.
-func (d *Dataset) OrganizationOf(id string) *Organization { return d.svcOrg[id] }
+// ServiceOf returns catalog service s in HSDS form, fully nested.
+func (ix *Index) ServiceOf(s *directory.Service) *Service {
+	id := ix.svcID[s].String()
+	for _, svc := range ix.build(s.Org).Services {
+		if svc.ID == id {
+			return svc
+		}
+	}
+	return nil
+}
 
-// ServicesOf returns the services of the organization with HSDS id id, in
+// ServicesOf returns the services of organization o, fully nested, in
 // catalog order.
-func (d *Dataset) ServicesOf(id string) []*Service { return d.orgSvcs[id] }
+func (ix *Index) ServicesOf(o *directory.Organization) []*Service {
+	return ix.build(o).Services
+}
 
-// ServiceAtLocation returns the service_at_location with HSDS id id, or
+// OrganizationRecord returns the catalog organization with HSDS id id, or
 // nil.
-func (d *Dataset) ServiceAtLocation(id string) *ServiceAtLocation { return d.salByID[id] }
+func (ix *Index) OrganizationRecord(id string) *directory.Organization {
+	u, ok := byID(id)
+	if !ok {
+		return nil
+	}
+	return ix.orgs[u]
+}
 
-// ServiceAtLocationByKey returns the service_at_location of catalog
-// service key at the listing's location locID, or nil (also for a
-// confidential location).
-func (d *Dataset) ServiceAtLocationByKey(key, locID string) *ServiceAtLocation {
-	return d.salOf[[2]string{key, locID}]
+// OrganizationID returns the HSDS id of catalog organization o.
+func (ix *Index) OrganizationID(o *directory.Organization) string { return ix.orgID[o].String() }
+
+// ServiceAtLocation returns the service_at_location with HSDS id id, with
+// its location, or nil.
+func (ix *Index) ServiceAtLocation(id string) *ServiceAtLocation {
+	u, ok := byID(id)
+	ref, found := ix.sals[u]
+	if !ok || !found {
+		return nil
+	}
+	return ix.ServiceAtLocationOf(ref.Service, ref.Location)
+}
+
+// ServiceAtLocationOf returns catalog service s at its location l, with
+// the location, or nil when l is confidential (never exported) or not one
+// of s's.
+func (ix *Index) ServiceAtLocationOf(s *directory.Service, l *directory.Location) *ServiceAtLocation {
+	if l == nil || l.Confidential || !slices.Contains(s.Locations, l) {
+		return nil
+	}
+	id := salID(s.Key(), l.ID).String()
+	for _, sal := range ix.build(s.Org).ServiceAtLocations {
+		if sal.ID == id {
+			return sal
+		}
+	}
+	return nil
 }
 
 // TaxonomyTerm returns the term with id id, or nil.
-func (d *Dataset) TaxonomyTerm(id string) *TaxonomyTerm { return d.termByID[id] }
+func (ix *Index) TaxonomyTerm(id string) *TaxonomyTerm { return ix.termByID[id] }
 
 // Taxonomy returns the taxonomy with id id, or nil.
-func (d *Dataset) Taxonomy(id string) *Taxonomy { return d.taxByID[id] }
+func (ix *Index) Taxonomy(id string) *Taxonomy { return ix.taxByID[id] }
 
 // CategoryTerm returns the "Trellis needs" term of category id, or nil.
-func (d *Dataset) CategoryTerm(id string) *TaxonomyTerm { return d.termCat[id] }
+func (ix *Index) CategoryTerm(id string) *TaxonomyTerm { return ix.termCat[id] }
 
-// exporter holds what building one dataset shares.
-type exporter struct {
-	cat  *directory.Catalog
-	ds   *Dataset
-	used map[string]bool
-	// locOf maps catalog locations to their export (nil: confidential).
-	locOf map[*directory.Location]*Location
-	facts map[string]*TaxonomyTerm
+// Terms returns the terms service s is linked to by its attributes: its
+// categories, then its facts (see attributes).
+func (ix *Index) Terms(s *directory.Service) []*TaxonomyTerm {
+	var out []*TaxonomyTerm
+	ix.eachTerm(s, func(t *TaxonomyTerm, _ string) { out = append(out, t) })
+	return out
 }
 
-// Export builds the HSDS form of cat. It returns an error when cat has no
-// taxonomy or two records would get the same id (which only a catalog that
-// skipped validation can cause).
-func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
+// LastModified returns service s's last_modified as exported (its last
+// verification, to the second), and false when it has none.
+func LastModified(s *directory.Service) (time.Time, bool) {
+	if s.LastVerified.IsZero() {
+		return time.Time{}, false
+	}
+	return s.LastVerified.UTC().Truncate(time.Second), true
+}
+
+// build returns the records of organization o: the organization, its
+// exported locations, its services and their service_at_locations.
+func (ix *Index) build(o *directory.Organization) *Dataset {
+	d := &Dataset{Index: ix}
+	x := &exporter{ix: ix, ds: d, locOf: map[*directory.Location]*Location{}}
+	x.organization(o)
+	return d
+}
+
+// exporter builds the records of one or more organizations into ds.
+type exporter struct {
+	ix *Index
+	ds *Dataset
+	// locOf maps catalog locations to their export (nil: confidential).
+	locOf map[*directory.Location]*Location
+}
+
+// idPass assigns the ids of records and taxonomies.
+type idPass struct {
+	ix   *Index
+	used map[uuid.UUID]bool
+}
+
+// NewIndex builds the HSDS index of cat. It returns an error when cat has
+// no taxonomy or two records would get the same id (which only a catalog
+// that skipped validation can cause).
+func NewIndex(cat *directory.Catalog, opt ExportOptions) (*Index, error) {
 	if cat == nil || cat.Taxonomy == nil {
 		return nil, fmt.Errorf("hsds: export: the catalog has no taxonomy")
 	}
@@ -170,55 +267,113 @@ func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
 	if cat.Info.TimeZone != nil {
 		tz = cat.Info.TimeZone.String()
 	}
-	ds := &Dataset{
+	n := cat.ServiceCount()
+	ix := &Index{
 		Name: name, Title: cat.Info.Name, TimeZone: tz, Attribution: cat.Info.Attribution, Created: opt.Created,
 		Description: strings.TrimSpace("Community resource directory exported by Trellis as Open Referral HSDS " + Version +
 			". Opening times are local time in " + tz + ". " + cat.Info.Notice),
-		orgByID: map[string]*Organization{}, svcByID: map[string]*Service{}, salByID: map[string]*ServiceAtLocation{},
-		termByID: map[string]*TaxonomyTerm{}, taxByID: map[string]*Taxonomy{}, keyOf: map[string]string{},
-		svcOf: map[string]*Service{}, termCat: map[string]*TaxonomyTerm{}, salOf: map[[2]string]*ServiceAtLocation{},
-		svcOrg: map[string]*Organization{}, orgSvcs: map[string][]*Service{},
+		cat: cat, termByID: map[string]*TaxonomyTerm{}, taxByID: map[string]*Taxonomy{},
+		termCat: map[string]*TaxonomyTerm{}, facts: map[string]*TaxonomyTerm{},
+		orgID: make(map[*directory.Organization]uuid.UUID, len(cat.Organizations)), svcID: make(map[*directory.Service]uuid.UUID, n),
+		locID: map[*directory.Location]uuid.UUID{}, orgs: make(map[uuid.UUID]*directory.Organization, len(cat.Organizations)),
+		svcs: make(map[uuid.UUID]*directory.Service, n), sals: map[uuid.UUID]SALRef{},
 	}
-	x := &exporter{cat: cat, ds: ds, used: map[string]bool{}, locOf: map[*directory.Location]*Location{},
-		facts: map[string]*TaxonomyTerm{}}
-	x.taxonomies()
+	p := &idPass{ix: ix, used: map[uuid.UUID]bool{}}
+	ix.taxonomies(p)
 	for _, o := range cat.Organizations {
-		if err := x.organization(o); err != nil {
+		if err := p.organization(o); err != nil {
 			return nil, err
 		}
 	}
-	return ds, nil
+	return ix, nil
+}
+
+// Export builds the whole HSDS form of cat (see NewIndex for its errors).
+func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
+	ix, err := NewIndex(cat, opt)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Index: ix}
+	x := &exporter{ix: ix, ds: d, locOf: map[*directory.Location]*Location{}}
+	for _, o := range cat.Organizations {
+		x.organization(o)
+	}
+	return d, nil
+}
+
+// organization assigns the ids of o, its locations, its services and
+// their service_at_locations, in the order the records are exported.
+func (p *idPass) organization(o *directory.Organization) error {
+	ix := p.ix
+	id, err := p.id(o.Source, "organization", o.ID)
+	if err != nil {
+		return err
+	}
+	ix.orgID[o], ix.orgs[id] = id, o
+	for _, l := range o.Locations {
+		if l.Confidential {
+			ix.ConfidentialLeftOut++
+			continue
+		}
+		if ix.locID[l], err = p.id(l.Source, "location", o.ID+"/"+l.ID); err != nil {
+			return err
+		}
+	}
+	for _, s := range o.Services {
+		key := s.Key()
+		if id, err = p.id(s.Source, "service", key); err != nil {
+			return err
+		}
+		ix.svcID[s], ix.svcs[id] = id, s
+		for _, l := range s.Locations {
+			if _, ok := ix.locID[l]; ok {
+				sal := salID(key, l.ID)
+				p.used[sal] = true
+				ix.sals[sal] = SALRef{Service: s, Location: l}
+			}
+		}
+	}
+	return nil
 }
 
 // id returns a record's id: src when it is a UUID not used yet, else the
 // UUIDv5 of kind and key. It returns an error if that is taken too.
-func (x *exporter) id(src directory.Source, kind, key string) (string, error) {
-	if u, err := uuid.Parse(src.ID); err == nil && len(src.ID) == 36 && !x.used[u.String()] {
-		x.used[u.String()] = true
-		return u.String(), nil
+func (p *idPass) id(src directory.Source, kind, key string) (uuid.UUID, error) {
+	if u, err := uuid.Parse(src.ID); err == nil && len(src.ID) == 36 && !p.used[u] {
+		p.used[u] = true
+		return u, nil
 	}
-	id := uuid.NewSHA1(idSpace, []byte(kind+":"+key)).String()
-	if x.used[id] {
-		return "", fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, id)
+	id := childID(kind, key)
+	if p.used[id] {
+		return id, fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, id)
 	}
-	x.used[id] = true
+	p.used[id] = true
 	return id, nil
 }
 
-// child returns the id of a record that only Trellis's structure names
-// (a phone, a schedule row): the UUIDv5 of kind and key, which callers
-// make unique.
-func (x *exporter) child(kind, key string) string {
-	id := uuid.NewSHA1(idSpace, []byte(kind+":"+key)).String()
-	x.used[id] = true
-	return id
+// childID is the id of a record that only Trellis's structure names (a
+// phone, a schedule row): the UUIDv5 of kind and key, which callers make
+// unique.
+func childID(kind, key string) uuid.UUID {
+	return uuid.NewSHA1(idSpace, []byte(kind+":"+key))
 }
 
-func (x *exporter) taxonomies() {
-	ds := x.ds
-	needs := &Taxonomy{ID: x.child("taxonomy", NeedsTaxonomy), Name: NeedsTaxonomy,
+// salID is the id of service key's service_at_location at location locID.
+func salID(key, locID string) uuid.UUID { return childID("service_at_location", key+"@"+locID) }
+
+// child returns childID as a string.
+func (x *exporter) child(kind, key string) string { return childID(kind, key).String() }
+
+func (ds *Index) taxonomies(p *idPass) {
+	child := func(kind, key string) string {
+		id := childID(kind, key)
+		p.used[id] = true
+		return id.String()
+	}
+	needs := &Taxonomy{ID: child("taxonomy", NeedsTaxonomy), Name: NeedsTaxonomy,
 		Description: "The needs categories of the Trellis directory (taxonomy.yaml): top-level needs and their subcategories. Term codes are the category ids."}
-	facts := &Taxonomy{ID: x.child("taxonomy", FactsTaxonomy), Name: FactsTaxonomy,
+	facts := &Taxonomy{ID: child("taxonomy", FactsTaxonomy), Name: FactsTaxonomy,
 		Description: "Facts about a service that HSDS 3.0 has no field for: the genders and populations it is restricted to, the populations it is made for, insurance accepted, ways to apply, cost and capacity. Codes are <kind>:<value>."}
 	ds.Taxonomies = []*Taxonomy{needs, facts}
 	ds.taxByID[needs.ID], ds.taxByID[facts.ID] = needs, facts
@@ -226,8 +381,8 @@ func (x *exporter) taxonomies() {
 		ds.TaxonomyTerms = append(ds.TaxonomyTerms, t)
 		ds.termByID[t.ID] = t
 	}
-	for _, c := range x.cat.Taxonomy.All() {
-		t := &TaxonomyTerm{ID: x.child("term", NeedsTaxonomy+"/"+c.ID), Code: c.ID, Name: c.Label.In("en"),
+	for _, c := range ds.cat.Taxonomy.All() {
+		t := &TaxonomyTerm{ID: child("term", NeedsTaxonomy+"/"+c.ID), Code: c.ID, Name: c.Label.In("en"),
 			Description: c.Description.In("en"), Taxonomy: NeedsTaxonomy, TaxonomyDetail: needs,
 			TaxonomyID: needs.ID, Language: "en"}
 		if t.Description == "" {
@@ -240,19 +395,16 @@ func (x *exporter) taxonomies() {
 		add(t)
 	}
 	for _, f := range factTerms() {
-		t := &TaxonomyTerm{ID: x.child("term", FactsTaxonomy+"/"+f.Code), Code: f.Code, Name: f.Name,
+		t := &TaxonomyTerm{ID: child("term", FactsTaxonomy+"/"+f.Code), Code: f.Code, Name: f.Name,
 			Description: f.Description, Taxonomy: FactsTaxonomy, TaxonomyDetail: facts, TaxonomyID: facts.ID, Language: "en"}
-		x.facts[f.Code] = t
+		ds.facts[f.Code] = t
 		add(t)
 	}
 }
 
-func (x *exporter) organization(o *directory.Organization) error {
+func (x *exporter) organization(o *directory.Organization) {
 	ds := x.ds
-	id, err := x.id(o.Source, "organization", o.ID)
-	if err != nil {
-		return err
-	}
+	id := x.ix.orgID[o].String()
 	org := &Organization{ID: id, Name: o.Name, AlternateName: o.AlternateName, Description: o.Description,
 		Email: o.Email, Website: o.Website}
 	// HSDS requires a description; the importer drops one that only
@@ -263,34 +415,23 @@ func (x *exporter) organization(o *directory.Organization) error {
 	org.Phones = x.phones(o.Phones, "organization/"+o.ID, func(p *Phone) { p.OrganizationID = id })
 	org.Contacts = x.intake(o.Referrals, "organization/"+o.ID, func(c *Contact) { c.OrganizationID = id })
 	ds.Organizations = append(ds.Organizations, org)
-	ds.orgByID[id] = org
 	for _, l := range o.Locations {
 		if l.Confidential {
-			ds.ConfidentialLeftOut++
 			continue
 		}
-		loc, err := x.location(o, l, org)
-		if err != nil {
-			return err
-		}
+		loc := x.location(o, l, org)
 		org.Locations = append(org.Locations, loc)
 		ds.Locations = append(ds.Locations, loc)
 		x.locOf[l] = loc
 	}
 	for _, s := range o.Services {
-		if err := x.service(s, org); err != nil {
-			return err
-		}
+		x.service(s, org)
 	}
-	return nil
 }
 
-func (x *exporter) location(o *directory.Organization, l *directory.Location, org *Organization) (*Location, error) {
+func (x *exporter) location(o *directory.Organization, l *directory.Location, org *Organization) *Location {
 	key := o.ID + "/" + l.ID
-	id, err := x.id(l.Source, "location", key)
-	if err != nil {
-		return nil, err
-	}
+	id := x.ix.locID[l].String()
 	loc := &Location{ID: id, LocationType: "physical", OrganizationID: org.ID, Name: cmp.Or(l.Name, o.Name),
 		Description: l.Description, Transportation: l.Transit}
 	if l.HasPoint {
@@ -315,7 +456,7 @@ func (x *exporter) location(o *directory.Organization, l *directory.Location, or
 	}
 	loc.Phones = x.phones(l.Phones, "location/"+key, func(p *Phone) { p.LocationID = id })
 	loc.Schedules = x.schedules(l.Hours, "location/"+key, func(s *Schedule) { s.LocationID = id })
-	return loc, nil
+	return loc
 }
 
 // accessibilityText is a location's accessibility notes, followed, when
@@ -334,13 +475,10 @@ func accessibilityText(l *directory.Location) string {
 	return strings.TrimSpace(text + " " + s)
 }
 
-func (x *exporter) service(s *directory.Service, org *Organization) error {
+func (x *exporter) service(s *directory.Service, org *Organization) {
 	ds := x.ds
 	key := s.Key()
-	id, err := x.id(s.Source, "service", key)
-	if err != nil {
-		return err
-	}
+	id := x.ix.svcID[s].String()
 	svc := &Service{ID: id, OrganizationID: org.ID, Name: s.Name, AlternateName: s.AlternateName,
 		Description: s.Description, URL: s.URL, Email: s.Email, Status: cmp.Or(string(s.Status), string(directory.StatusActive)),
 		ApplicationProcess: s.ApplyNotes, FeesDescription: s.Fees, Alert: s.Alert,
@@ -383,11 +521,9 @@ func (x *exporter) service(s *directory.Service, org *Organization) error {
 		if loc == nil {
 			continue
 		}
-		sal := &ServiceAtLocation{ID: x.child("service_at_location", key+"@"+l.ID), ServiceID: id, LocationID: loc.ID, Location: loc}
+		sal := &ServiceAtLocation{ID: salID(key, l.ID).String(), ServiceID: id, LocationID: loc.ID, Location: loc}
 		svc.ServiceAtLocations = append(svc.ServiceAtLocations, sal)
 		ds.ServiceAtLocations = append(ds.ServiceAtLocations, sal)
-		ds.salByID[sal.ID] = sal
-		ds.salOf[[2]string{key, l.ID}] = sal
 	}
 	svc.Languages = x.languages(s.Languages, "service/"+key, func(g *Language) { g.ServiceID = id })
 	if s.Cost == directory.CostFree {
@@ -401,12 +537,6 @@ func (x *exporter) service(s *directory.Service, org *Organization) error {
 	svc.Contacts = x.intake(s.Referrals, "service/"+key, func(c *Contact) { c.ServiceID = id })
 	svc.Attributes = x.attributes(s, id, key)
 	ds.Services = append(ds.Services, svc)
-	ds.svcByID[id] = svc
-	ds.keyOf[id] = key
-	ds.svcOf[key] = svc
-	ds.svcOrg[id] = org
-	ds.orgSvcs[org.ID] = append(ds.orgSvcs[org.ID], svc)
-	return nil
 }
 
 func samePtr(a, b *float64) bool {
@@ -615,19 +745,28 @@ func (x *exporter) areas(s *directory.Service, id, key string) []*ServiceArea {
 // attributes links the service to its categories and facts.
 func (x *exporter) attributes(s *directory.Service, id, key string) []*Attribute {
 	var out []*Attribute
-	add := func(t *TaxonomyTerm, value string) {
-		if t == nil {
-			return
-		}
+	x.ix.eachTerm(s, func(t *TaxonomyTerm, value string) {
 		out = append(out, &Attribute{ID: x.child("attribute", key+"#"+t.ID), LinkID: id, TaxonomyTermID: t.ID,
 			LinkEntity: "service", Value: value, TaxonomyTerm: t})
+	})
+	return out
+}
+
+// eachTerm calls fn with each term service s is linked to, and the
+// attribute's value: its categories, then its genders, populations,
+// focus, insurance, ways to apply, cost and capacity.
+func (ix *Index) eachTerm(s *directory.Service, fn func(t *TaxonomyTerm, value string)) {
+	add := func(t *TaxonomyTerm, value string) {
+		if t != nil {
+			fn(t, value)
+		}
 	}
 	for _, c := range s.Categories {
-		add(x.ds.termCat[c], "")
+		add(ix.termCat[c], "")
 	}
 	fact := func(kind string, vals []string) {
 		for _, v := range vals {
-			add(x.facts[kind+":"+v], "")
+			add(ix.facts[kind+":"+v], "")
 		}
 	}
 	fact("gender", s.Eligibility.Genders)
@@ -639,9 +778,8 @@ func (x *exporter) attributes(s *directory.Service, id, key string) []*Attribute
 		fact("cost", []string{string(s.Cost)})
 	}
 	if s.Capacity != "" && !strings.HasPrefix(s.Capacity, "Wait time: ") {
-		add(x.facts[capacityCode], s.Capacity)
+		add(ix.facts[capacityCode], s.Capacity)
 	}
-	return out
 }
 
 // polygonJSON writes a service area's polygon as a GeoJSON geometry.

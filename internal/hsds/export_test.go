@@ -446,3 +446,40 @@ func TestExportIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexBuildsWhatExportWrites: every record the index builds on demand,
+// found by its id, is the record the whole export holds, and an id in any
+// other form finds nothing.
+func TestIndexBuildsWhatExportWrites(t *testing.T) {
+	for name, ds := range catalogs(t) {
+		t.Run(name, func(t *testing.T) {
+			ix := ds.Index
+			same := func(what string, got, want any) {
+				t.Helper()
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if !bytes.Equal(g, w) {
+					t.Errorf("%s built on demand differs from the export:\n got %s\nwant %s", what, g, w)
+				}
+			}
+			for _, o := range ds.Organizations {
+				same("organization "+o.ID, ix.Organization(o.ID), o)
+			}
+			for _, s := range ds.Services {
+				same("service "+s.ID, ix.Service(s.ID), s)
+			}
+			for _, sal := range ds.ServiceAtLocations {
+				same("service_at_location "+sal.ID, ix.ServiceAtLocation(sal.ID), sal)
+			}
+			if len(ds.Services) == 0 {
+				t.Fatal("nothing exported")
+			}
+			id := ds.Services[0].ID
+			for _, bad := range []string{strings.ToUpper(id), "{" + id + "}", "urn:uuid:" + id, ds.Organizations[0].ID} {
+				if ix.Service(bad) != nil {
+					t.Errorf("Service(%q) found a service", bad)
+				}
+			}
+		})
+	}
+}

@@ -66,7 +66,7 @@ func comparable(cat *directory.Catalog, ds *Dataset) map[string]rtOrg {
 		svcID := func(s *directory.Service) string { return s.Source.ID }
 		if ds != nil {
 			orgID = ds.Organizations[i].ID
-			svcID = func(s *directory.Service) string { return ds.ServiceByKey(s.Key()).ID }
+			svcID = func(s *directory.Service) string { return ds.ServiceOf(s).ID }
 		}
 		ro := rtOrg{SourceID: orgID, Name: o.Name, AlternateName: o.AlternateName, Description: o.Description,
 			Website: o.Website, Email: o.Email, Phones: o.Phones}

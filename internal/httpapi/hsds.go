@@ -1,8 +1,9 @@
 package httpapi
 
 // This file is the Open Referral HSDS 3.0 API under /hsds/: the
-// directory in HSDS form (hsds.Export of the snapshot being served, built
-// once per snapshot), with the specification's paging envelope, filters
+// directory in HSDS form (the hsds.Index of the snapshot being served,
+// built once per snapshot; filters run on the catalog and only the records
+// answered are built), with the specification's paging envelope, filters
 // that combine with AND, and format=ndjson streaming every result.
 // Confidential locations never appear: the export leaves them out.
 
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/paulmach/orb"
 
 	"trellis/internal/directory"
 	"trellis/internal/geo"
@@ -49,21 +49,25 @@ func (s *API) hsdsRoutes(e *echo.Echo) {
 	g.GET("/", s.hsdsBase)
 	g.GET("/openapi.json", s.hsdsOpenAPI)
 	g.GET("/services", s.hsdsServices)
-	g.GET("/services/:id", hsdsByID(s, "/services/{id}", "service", (*hsds.Dataset).Service, nil))
+	g.GET("/services/:id", hsdsByID(s, "/services/{id}", "service", (*hsds.Index).Service, nil))
 	g.GET("/organizations", s.hsdsOrganizations)
 	g.GET("/organizations/:id", s.hsdsOrganization)
 	g.GET("/taxonomies", s.hsdsTaxonomies)
-	g.GET("/taxonomies/:id", hsdsByID(s, "/taxonomies/{id}", "taxonomy", (*hsds.Dataset).Taxonomy, nil))
+	g.GET("/taxonomies/:id", hsdsByID(s, "/taxonomies/{id}", "taxonomy", (*hsds.Index).Taxonomy, nil))
 	g.GET("/taxonomy_terms", s.hsdsTerms)
-	g.GET("/taxonomy_terms/:id", hsdsByID(s, "/taxonomy_terms/{id}", "taxonomy_term", (*hsds.Dataset).TaxonomyTerm, nil))
+	g.GET("/taxonomy_terms/:id", hsdsByID(s, "/taxonomy_terms/{id}", "taxonomy_term", (*hsds.Index).TaxonomyTerm, nil))
 	g.GET("/service_at_locations", s.hsdsServiceAtLocations)
-	g.GET("/service_at_locations/:id", hsdsByID(s, "/service_at_locations/{id}", "service_at_location", (*hsds.Dataset).ServiceAtLocation,
-		func(ds *hsds.Dataset, sal *hsds.ServiceAtLocation) any { return salView(ds, sal, true) }))
+	g.GET("/service_at_locations/:id", hsdsByID(s, "/service_at_locations/{id}", "service_at_location", (*hsds.Index).ServiceAtLocation,
+		func(ix *hsds.Index, sal *hsds.ServiceAtLocation) any {
+			out := *sal
+			out.Service = ix.Service(sal.ServiceID)
+			return &out
+		}))
 }
 
 // hsdsData returns the snapshot being served and its HSDS form (built
 // when the snapshot was swapped in; see snapshot.Snapshot.HSDS).
-func (s *API) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
+func (s *API) hsdsData() (*snapshot.Snapshot, *hsds.Index, error) {
 	snap, err := s.snapshot()
 	if err != nil {
 		return nil, nil, err
@@ -78,7 +82,7 @@ func (s *API) hsdsData() (*snapshot.Snapshot, *hsds.Dataset, error) {
 // hsdsByID returns the handler of GET <path> (a path with {id}): the
 // record lookup finds, as view renders it (nil: as it is), or a 404
 // naming kind. Services and service_at_locations come fully nested.
-func hsdsByID[T any](s *API, path, kind string, lookup func(*hsds.Dataset, string) *T, view func(*hsds.Dataset, *T) any) echo.HandlerFunc {
+func hsdsByID[T any](s *API, path, kind string, lookup func(*hsds.Index, string) *T, view func(*hsds.Index, *T) any) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		_, ds, err := s.hsdsData()
 		if err != nil {
@@ -210,7 +214,7 @@ type serviceFilter struct {
 
 // readServiceFilter reads the service filters of p; lookups resolve
 // taxonomy_term_id to the term and its children.
-func readServiceFilter(p *params, snap *snapshot.Snapshot, ds *hsds.Dataset) serviceFilter {
+func readServiceFilter(p *params, snap *snapshot.Snapshot, ds *hsds.Index) serviceFilter {
 	f := serviceFilter{text: p.str("search"), taxonomy: p.str("taxonomy_id"), org: p.str("organization_id"), full: p.boolean("full")}
 	if len([]rune(f.text)) > match.MaxTextLen {
 		p.fail("search", "search is longer than %d characters", match.MaxTextLen)
@@ -254,7 +258,7 @@ func parseWhen(s string) (time.Time, error) {
 }
 
 // termAndChildren returns the term with id id and its descendants.
-func termAndChildren(ds *hsds.Dataset, id string) map[string]bool {
+func termAndChildren(ds *hsds.Index, id string) map[string]bool {
 	out := map[string]bool{id: true}
 	for changed := true; changed; {
 		changed = false
@@ -268,23 +272,24 @@ func termAndChildren(ds *hsds.Dataset, id string) map[string]bool {
 	return out
 }
 
-// keep reports whether service svc (catalog service cs) passes the
-// filters other than search and proximity.
-func (f *serviceFilter) keep(svc *hsds.Service, cs *directory.Service) bool {
-	if f.org != "" && svc.OrganizationID != f.org {
+// keep reports whether catalog service cs passes the filters other than
+// search and proximity, as its HSDS record would: its organization's id,
+// its attributes' terms, its last_modified and its service area.
+func (f *serviceFilter) keep(ix *hsds.Index, cs *directory.Service) bool {
+	if f.org != "" && ix.OrganizationID(cs.Org) != f.org {
 		return false
 	}
-	if f.terms != nil && !slices.ContainsFunc(svc.Attributes, func(a *hsds.Attribute) bool { return f.terms[a.TaxonomyTermID] }) {
-		return false
-	}
-	if f.taxonomy != "" && !slices.ContainsFunc(svc.Attributes, func(a *hsds.Attribute) bool {
-		return a.TaxonomyTerm != nil && a.TaxonomyTerm.TaxonomyID == f.taxonomy
-	}) {
-		return false
+	if f.terms != nil || f.taxonomy != "" {
+		terms := ix.Terms(cs)
+		if f.terms != nil && !slices.ContainsFunc(terms, func(t *hsds.TaxonomyTerm) bool { return f.terms[t.ID] }) {
+			return false
+		}
+		if f.taxonomy != "" && !slices.ContainsFunc(terms, func(t *hsds.TaxonomyTerm) bool { return t.TaxonomyID == f.taxonomy }) {
+			return false
+		}
 	}
 	if f.modifiedAfter != nil {
-		t, err := time.Parse(time.RFC3339, svc.LastModified)
-		if err != nil || t.Before(*f.modifiedAfter) {
+		if t, ok := hsds.LastModified(cs); !ok || t.Before(*f.modifiedAfter) {
 			return false
 		}
 	}
@@ -294,17 +299,25 @@ func (f *serviceFilter) keep(svc *hsds.Service, cs *directory.Service) bool {
 	return true
 }
 
-// near reports whether location loc is within the proximity of the
-// postcode; a nil loc (a service without an exported location) is near
-// when its area covers the postcode, which keep checks.
-func (f *serviceFilter) near(loc *hsds.Location) bool {
-	if f.proximity <= 0 || loc == nil {
+// near reports whether exported location l is within the proximity of
+// the postcode.
+func (f *serviceFilter) near(l *directory.Location) bool {
+	if f.proximity <= 0 {
 		return true
 	}
-	if loc.Latitude == nil || loc.Longitude == nil {
-		return false
+	return l.HasPoint && geo.Distance(f.place.Point, l.Point) <= f.proximity
+}
+
+// exported returns the locations of cs that HSDS shows (not the
+// confidential ones).
+func exported(cs *directory.Service) []*directory.Location {
+	var out []*directory.Location
+	for _, l := range cs.Locations {
+		if !l.Confidential {
+			out = append(out, l)
+		}
 	}
-	return geo.Distance(f.place.Point, orb.Point{*loc.Longitude, *loc.Latitude}) <= f.proximity
+	return out
 }
 
 // matches returns the documents the search text names, read as every
@@ -318,7 +331,7 @@ func (s *API) matches(c echo.Context, snap *snapshot.Snapshot, text string) ([]m
 // text search's matches (hits is nil, and searched false, without text).
 type serviceQuery struct {
 	snap     *snapshot.Snapshot
-	ds       *hsds.Dataset
+	ix       *hsds.Index
 	f        serviceFilter
 	pg       paging
 	hits     []match.Ref
@@ -328,7 +341,7 @@ type serviceQuery struct {
 // readServiceQuery reads a services query on path. It returns an Invalid
 // error naming a bad parameter, or the search's error.
 func (s *API) readServiceQuery(c echo.Context, path string) (*serviceQuery, error) {
-	snap, ds, err := s.hsdsData()
+	snap, ix, err := s.hsdsData()
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +349,7 @@ func (s *API) readServiceQuery(c echo.Context, path string) (*serviceQuery, erro
 	if err != nil {
 		return nil, err
 	}
-	q := &serviceQuery{snap: snap, ds: ds, f: readServiceFilter(p, snap, ds), pg: p.paging()}
+	q := &serviceQuery{snap: snap, ix: ix, f: readServiceFilter(p, snap, ix), pg: p.paging()}
 	if err := p.check(); err != nil {
 		return nil, err
 	}
@@ -349,41 +362,39 @@ func (s *API) readServiceQuery(c echo.Context, path string) (*serviceQuery, erro
 	return q, nil
 }
 
-// keeps reports whether the filter keeps service svc.
-func (q *serviceQuery) keeps(svc *hsds.Service) bool {
-	cs := q.snap.Catalog.Service(q.ds.ServiceKey(svc.ID))
-	return cs != nil && q.f.keep(svc, cs)
-}
-
 // hsdsServices answers GET /hsds/services.
 func (s *API) hsdsServices(c echo.Context) error {
 	q, err := s.readServiceQuery(c, "/services")
 	if err != nil {
 		return err
 	}
-	candidates := q.ds.Services
+	var candidates []*directory.Service
 	if q.searched {
-		candidates = nil
-		seen := map[string]bool{}
+		seen := map[*directory.Service]bool{}
 		for _, h := range q.hits {
-			if svc := q.ds.ServiceByKey(h.ServiceKey); svc != nil && !seen[svc.ID] {
-				seen[svc.ID] = true
-				candidates = append(candidates, svc)
+			if cs := q.snap.Catalog.Service(h.ServiceKey); cs != nil && !seen[cs] {
+				seen[cs] = true
+				candidates = append(candidates, cs)
 			}
 		}
+	} else {
+		candidates = make([]*directory.Service, 0, q.snap.Catalog.ServiceCount())
+		for _, o := range q.snap.Catalog.Organizations {
+			candidates = append(candidates, o.Services...)
+		}
 	}
-	var out []*hsds.Service
-	for _, svc := range candidates {
-		if !q.keeps(svc) {
+	var out []*directory.Service
+	for _, cs := range candidates {
+		if !q.f.keep(q.ix, cs) {
 			continue
 		}
-		if q.f.proximity > 0 && len(svc.ServiceAtLocations) > 0 &&
-			!slices.ContainsFunc(svc.ServiceAtLocations, func(sal *hsds.ServiceAtLocation) bool { return q.f.near(sal.Location) }) {
+		if locs := exported(cs); len(locs) > 0 && !slices.ContainsFunc(locs, q.f.near) {
 			continue
 		}
-		out = append(out, svc)
+		out = append(out, cs)
 	}
-	return writeList(c, q.pg, out, func(svc *hsds.Service) any {
+	return writeList(c, q.pg, out, func(cs *directory.Service) any {
+		svc := q.ix.ServiceOf(cs)
 		if q.f.full {
 			return svc
 		}
@@ -397,37 +408,45 @@ func (s *API) hsdsServiceAtLocations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	candidates := q.ds.ServiceAtLocations
+	var candidates []hsds.SALRef
 	if q.searched {
-		candidates = nil
 		for _, h := range q.hits {
-			if sal := q.ds.ServiceAtLocationByKey(h.ServiceKey, h.LocationID); sal != nil {
-				candidates = append(candidates, sal)
+			cs := q.snap.Catalog.Service(h.ServiceKey)
+			if cs == nil {
+				continue
+			}
+			for _, l := range exported(cs) {
+				if l.ID == h.LocationID {
+					candidates = append(candidates, hsds.SALRef{Service: cs, Location: l})
+				}
+			}
+		}
+	} else {
+		for _, o := range q.snap.Catalog.Organizations {
+			for _, cs := range o.Services {
+				for _, l := range exported(cs) {
+					candidates = append(candidates, hsds.SALRef{Service: cs, Location: l})
+				}
 			}
 		}
 	}
-	var out []*hsds.ServiceAtLocation
-	for _, sal := range candidates {
-		if svc := q.ds.Service(sal.ServiceID); svc == nil || !q.keeps(svc) || !q.f.near(sal.Location) {
-			continue
+	var out []hsds.SALRef
+	for _, ref := range candidates {
+		if q.f.keep(q.ix, ref.Service) && q.f.near(ref.Location) {
+			out = append(out, ref)
 		}
-		out = append(out, sal)
 	}
-	return writeList(c, q.pg, out, func(sal *hsds.ServiceAtLocation) any { return salView(q.ds, sal, q.f.full) })
-}
-
-// salView is a service_at_location with its location and service: their
-// direct fields, or with full everything nested.
-func salView(ds *hsds.Dataset, sal *hsds.ServiceAtLocation, full bool) *hsds.ServiceAtLocation {
-	out := *sal
-	svc := ds.Service(sal.ServiceID)
-	if full {
-		out.Service = svc
-		return &out
-	}
-	out.Location = sal.Location.Flat()
-	out.Service = svc.Flat()
-	return &out
+	return writeList(c, q.pg, out, func(ref hsds.SALRef) any {
+		sal := *q.ix.ServiceAtLocationOf(ref.Service, ref.Location)
+		svc := q.ix.ServiceOf(ref.Service)
+		if q.f.full {
+			sal.Service = svc
+			return &sal
+		}
+		sal.Location = sal.Location.Flat()
+		sal.Service = svc.Flat()
+		return &sal
+	})
 }
 
 // textHas reports whether any of fields contains the search words, each
@@ -445,7 +464,7 @@ func textHas(query string, fields ...string) bool {
 
 // hsdsOrganizations answers GET /hsds/organizations.
 func (s *API) hsdsOrganizations(c echo.Context) error {
-	_, ds, err := s.hsdsData()
+	snap, ix, err := s.hsdsData()
 	if err != nil {
 		return err
 	}
@@ -459,24 +478,31 @@ func (s *API) hsdsOrganizations(c echo.Context) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	var out []*hsds.Organization
-	for _, o := range ds.Organizations {
-		if q == "" || textHas(q, o.Name, o.AlternateName, o.Description) {
+	var out []*directory.Organization
+	for _, o := range snap.Catalog.Organizations {
+		// The description as exported: HSDS requires one, and the name
+		// stands in for a missing one.
+		desc := o.Description
+		if strings.TrimSpace(desc) == "" {
+			desc = o.Name
+		}
+		if q == "" || textHas(q, o.Name, o.AlternateName, desc) {
 			out = append(out, o)
 		}
 	}
-	return writeList(c, pg, out, func(o *hsds.Organization) any { return orgView(ds, o, full, fullService) })
+	return writeList(c, pg, out, func(o *directory.Organization) any { return orgView(ix, o, full, fullService) })
 }
 
 // orgView is an organization: its direct fields; with full its phones
 // and locations; with fullService its services, fully nested.
-func orgView(ds *hsds.Dataset, o *hsds.Organization, full, fullService bool) *hsds.Organization {
-	out := o.Flat()
+func orgView(ix *hsds.Index, o *directory.Organization, full, fullService bool) *hsds.Organization {
+	rec := ix.OrganizationOf(o)
+	out := rec.Flat()
 	if full {
-		out.Phones, out.Locations = o.Phones, o.Locations
+		out.Phones, out.Locations = rec.Phones, rec.Locations
 	}
 	if fullService {
-		out.Services = ds.ServicesOf(o.ID)
+		out.Services = ix.ServicesOf(o)
 	}
 	return out
 }
@@ -485,7 +511,7 @@ func orgView(ds *hsds.Dataset, o *hsds.Organization, full, fullService bool) *hs
 // fully nested, with its services' direct fields (or, with full_service,
 // its services fully nested).
 func (s *API) hsdsOrganization(c echo.Context) error {
-	_, ds, err := s.hsdsData()
+	_, ix, err := s.hsdsData()
 	if err != nil {
 		return err
 	}
@@ -497,13 +523,13 @@ func (s *API) hsdsOrganization(c echo.Context) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	o := ds.Organization(c.Param("id"))
+	o := ix.OrganizationRecord(c.Param("id"))
 	if o == nil {
 		return errNotFound("organization", c.Param("id"))
 	}
-	out := orgView(ds, o, true, fullService)
+	out := orgView(ix, o, true, fullService)
 	if !fullService {
-		for _, svc := range ds.ServicesOf(o.ID) {
+		for _, svc := range ix.ServicesOf(o) {
 			flat := svc.Flat()
 			flat.Organization = nil
 			out.Services = append(out.Services, flat)

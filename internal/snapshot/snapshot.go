@@ -43,18 +43,19 @@ type Snapshot struct {
 	BuildTime time.Duration
 
 	hsdsOnce sync.Once
-	hsdsData *hsds.Dataset
+	hsdsData *hsds.Index
 	hsdsErr  error
 	// hsdsReady is set once the HSDS form is built.
 	hsdsReady atomic.Bool
 }
 
-// HSDS returns the snapshot's Open Referral HSDS 3.0 form, built on the
-// first call and shared after. Store.Reload starts building it as soon as
+// HSDS returns the snapshot's Open Referral HSDS 3.0 form (its ids, from
+// which each record is built when asked for), built on the first call and
+// shared after. Store.Reload starts building it as soon as
 // a snapshot is swapped in, so that no /hsds request waits for it.
-func (s *Snapshot) HSDS() (*hsds.Dataset, error) {
+func (s *Snapshot) HSDS() (*hsds.Index, error) {
 	s.hsdsOnce.Do(func() {
-		s.hsdsData, s.hsdsErr = hsds.Export(s.Catalog, hsds.ExportOptions{})
+		s.hsdsData, s.hsdsErr = hsds.NewIndex(s.Catalog, hsds.ExportOptions{})
 		s.hsdsReady.Store(true)
 	})
 	return s.hsdsData, s.hsdsErr
