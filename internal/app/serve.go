@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -213,6 +214,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.data = src
 	m.store = snapshot.NewStore(src.FS, time.Now)
 	m.store.Progress = loadProgress(m.log)
+	if m.Config.Store.StateDir != "" {
+		// The search index is kept on disk, one per data revision: a
+		// restart on unchanged listings reopens it.
+		m.store.IndexDir = filepath.Join(m.Config.Store.StateDir, "index")
+		m.store.PruneError = func(err error) { m.log.Warn("could not remove old search indexes", "err", err) }
+	}
 	snap, err := m.store.Reload(ctx)
 	if errors.Is(err, snapshot.ErrDataInvalid) {
 		for _, e := range m.store.Status().Errors {
@@ -225,7 +232,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
 		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
-		"documents", snap.Index.DocCount(), "took", snap.BuildTime.Round(time.Millisecond))
+		"documents", snap.Index.DocCount(), "index", indexOrigin(snap), "took", snap.BuildTime.Round(time.Millisecond))
 	var reload func(context.Context) (*snapshot.Snapshot, error)
 	if src.Dir != "" {
 		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request") }
@@ -445,4 +452,12 @@ func runServe(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	return m.Run(ctx)
+}
+
+// indexOrigin says where a snapshot's search index came from, for the log.
+func indexOrigin(s *snapshot.Snapshot) string {
+	if s.IndexReused {
+		return "reopened"
+	}
+	return "built"
 }

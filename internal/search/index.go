@@ -1,18 +1,22 @@
 package search
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
@@ -54,6 +58,9 @@ type Index struct {
 	// textCache keeps the latest text results by their analyzed terms
 	// (see textCacheSize); an index never changes, so they stay true.
 	textCache *lru.Cache[string, *TextResult]
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Doc is one document: a service at one of its locations, or a service
@@ -126,10 +133,94 @@ func AreaService(s *directory.Service) *directory.Service {
 	return &c
 }
 
-// Build indexes every service of cat at each of its locations. It returns
-// an error if cat or its taxonomy is nil, if ctx is cancelled, or if bleve
-// fails to build the index.
+// Build indexes every service of cat at each of its locations, in
+// memory. It returns an error if cat or its taxonomy is nil, if ctx is
+// cancelled, or if bleve fails to build the index.
 func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
+	return build(ctx, cat, "")
+}
+
+// BuildDir is Build with the index kept on disk in dir, which must not
+// exist yet: documents go to bleve in batches of diskBatch, so that
+// memory holds the analysis of a few thousand documents at a time, not of
+// the whole directory, and the segments are then merged into one. Open
+// reopens the directory later for the same catalog. A dir left by a build
+// that did not finish holds no complete index (callers build in a
+// temporary directory and rename it; see snapshot).
+func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("search: build: no directory")
+	}
+	return build(ctx, cat, dir)
+}
+
+// Open reopens the index BuildDir built in dir for a catalog equal to cat
+// (the same files: the same revision). It returns an error, and leaves
+// the directory as it is, when dir holds no index bleve can open, or one
+// that does not hold exactly cat's documents: callers then build again.
+func Open(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
+	ix, err := newIndex(cat)
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.OpenUsing(dir, map[string]any{"read_only": true})
+	if err != nil {
+		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+	}
+	ix.bi = bi
+	err = ix.checkDocs()
+	if err == nil {
+		err = ix.finish(ctx)
+	}
+	if err != nil {
+		_ = bi.Close()
+		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+	}
+	return ix, nil
+}
+
+// docsKey is the internal key under which an on-disk index keeps the
+// digest of its documents' keys (docsDigest).
+var docsKey = []byte("trellis.docs")
+
+// docsDigest is a digest of the documents' keys in order: bleve's
+// document ids are their positions, so an index holds a catalog's
+// documents exactly when its digest is the catalog's.
+func (ix *Index) docsDigest() []byte {
+	h := sha256.New()
+	for _, d := range ix.docs {
+		h.Write([]byte(d.Key))
+		h.Write([]byte{0xff})
+	}
+	return h.Sum(nil)
+}
+
+// checkDocs returns an error unless the bleve index holds exactly the
+// documents of the table.
+func (ix *Index) checkDocs() error {
+	got, err := ix.bi.GetInternal(docsKey)
+	if err != nil {
+		return fmt.Errorf("read the documents' digest: %w", err)
+	}
+	if !bytes.Equal(got, ix.docsDigest()) {
+		return fmt.Errorf("the index was built for other listings")
+	}
+	n, err := ix.bi.DocCount()
+	if err != nil {
+		return fmt.Errorf("count documents: %w", err)
+	}
+	if n != uint64(len(ix.docs)) {
+		return fmt.Errorf("the index holds %d documents, the listings %d", n, len(ix.docs))
+	}
+	return nil
+}
+
+// diskBatch is how many documents go to an on-disk index in one batch.
+const diskBatch = 4000
+
+// newIndex returns the index of cat without its bleve index: the
+// document table, in key order, and the text model.
+func newIndex(cat *directory.Catalog) (*Index, error) {
 	if cat == nil || cat.Taxonomy == nil {
 		return nil, fmt.Errorf("search: build: catalog and taxonomy are required")
 	}
@@ -137,28 +228,15 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	bi, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
-	if err != nil {
-		return nil, fmt.Errorf("search: build: open in-memory index: %w", err)
-	}
 	cache, err := lru.New[string, *TextResult](textCacheSize)
 	if err != nil {
-		_ = bi.Close()
 		return nil, fmt.Errorf("search: build: %w", err)
 	}
-	ix := &Index{cat: cat, bi: bi, mapping: m, textCache: cache}
-	if err := ix.index(ctx, cat, m.AnalyzerNamed(analyzerName)); err != nil {
-		_ = bi.Close()
-		return nil, err
-	}
-	return ix, nil
-}
-
-func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.Analyzer) error {
+	an := m.AnalyzerNamed(analyzerName)
 	if an == nil {
-		return fmt.Errorf("search: build: analyzer missing")
+		return nil, fmt.Errorf("search: build: analyzer missing")
 	}
-	ix.text = newTextModel(an)
+	ix := &Index{cat: cat, mapping: m, textCache: cache, text: newTextModel(an)}
 	cat.Services(func(s *directory.Service) {
 		if len(s.Locations) == 0 {
 			ix.docs = append(ix.docs, Doc{Service: s, AreaService: s, Key: s.Key()})
@@ -171,9 +249,51 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.
 		}
 	})
 	sort.Slice(ix.docs, func(a, b int) bool { return ix.docs[a].Key < ix.docs[b].Key })
+	return ix, nil
+}
 
-	// Index in one batch per core, concurrently: scorch analyzes a batch's
-	// documents in parallel but builds its segment on one goroutine.
+func build(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
+	ix, err := newIndex(cat)
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewUsing(dir, ix.mapping, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: build: create index: %w", err)
+	}
+	ix.bi = bi
+	if dir == "" {
+		err = ix.indexInMemory(ctx)
+	} else {
+		err = ix.indexOnDisk(ctx)
+	}
+	if err == nil {
+		err = ix.finish(ctx)
+	}
+	if err != nil {
+		_ = bi.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// finish reads what searches need from the bleve index: the documents'
+// internal numbers, the BM25 statistics and the vocabulary.
+func (ix *Index) finish(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("search: build: %w", err)
+	}
+	if err := ix.loadOrdinals(); err != nil {
+		return err
+	}
+	ix.bm25 = ix.bm25Stats(ix.text.an)
+	return ix.text.loadVocabulary(ix.bi)
+}
+
+// indexInMemory indexes the documents in one batch per core,
+// concurrently: scorch analyzes a batch's documents in parallel but builds
+// its segment on one goroutine.
+func (ix *Index) indexInMemory(ctx context.Context) error {
 	chunks := runtime.GOMAXPROCS(0)
 	if len(ix.docs) < minParallel {
 		chunks = 1
@@ -184,30 +304,52 @@ func (ix *Index) index(ctx context.Context, cat *directory.Catalog, an analysis.
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for start := 0; start < len(ix.docs); start += size {
 		end := min(start+size, len(ix.docs))
-		g.Go(func() error {
-			b := ix.bi.NewBatch()
-			for i := start; i < end; i++ {
-				if err := b.IndexAdvanced(ix.docs[i].document(strconv.Itoa(i), an)); err != nil {
-					return fmt.Errorf("search: build: index %s: %w", ix.docs[i].Service.Key(), err)
-				}
-			}
-			if err := gctx.Err(); err != nil {
-				return fmt.Errorf("search: build: %w", err)
-			}
-			if err := ix.bi.Batch(b); err != nil {
-				return fmt.Errorf("search: build: batch: %w", err)
-			}
-			return nil
-		})
+		g.Go(func() error { return ix.batch(gctx, start, end) })
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	return g.Wait()
+}
+
+// indexOnDisk indexes the documents diskBatch at a time (each batch
+// returns once it is on disk), then merges the segments into one, which
+// searches read fastest.
+func (ix *Index) indexOnDisk(ctx context.Context) error {
+	for start := 0; start < len(ix.docs); start += diskBatch {
+		if err := ix.batch(ctx, start, min(start+diskBatch, len(ix.docs))); err != nil {
+			return err
+		}
 	}
-	if err := ix.loadOrdinals(); err != nil {
-		return err
+	if err := ix.bi.SetInternal(docsKey, ix.docsDigest()); err != nil {
+		return fmt.Errorf("search: build: %w", err)
 	}
-	ix.bm25 = ix.bm25Stats(an)
-	return ix.text.loadVocabulary(ix.bi)
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("search: build: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return fmt.Errorf("search: build: the index is not a scorch index")
+	}
+	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("search: build: merge segments: %w", err)
+	}
+	return nil
+}
+
+// batch indexes documents [start, end) in one bleve batch.
+func (ix *Index) batch(ctx context.Context, start, end int) error {
+	b := ix.bi.NewBatch()
+	for i := start; i < end; i++ {
+		if err := b.IndexAdvanced(ix.docs[i].document(strconv.Itoa(i), ix.text.an)); err != nil {
+			return fmt.Errorf("search: build: index %s: %w", ix.docs[i].Service.Key(), err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("search: build: %w", err)
+	}
+	if err := ix.bi.Batch(b); err != nil {
+		return fmt.Errorf("search: build: batch: %w", err)
+	}
+	return nil
 }
 
 // document returns the bleve document for d, with id. Documents are built
@@ -312,12 +454,15 @@ func (ix *Index) loadOrdinals() error {
 	return nil
 }
 
-// Close releases the index. Searches after Close fail.
+// Close releases the index; closing again does nothing. Searches after
+// Close fail.
 func (ix *Index) Close() error {
-	if err := ix.bi.Close(); err != nil {
-		return fmt.Errorf("search: close: %w", err)
-	}
-	return nil
+	ix.closeOnce.Do(func() {
+		if err := ix.bi.Close(); err != nil {
+			ix.closeErr = fmt.Errorf("search: close: %w", err)
+		}
+	})
+	return ix.closeErr
 }
 
 // Catalog returns the catalog the index was built from.

@@ -13,6 +13,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +44,9 @@ type Snapshot struct {
 	LoadedAt time.Time
 	// BuildTime is how long loading and indexing took.
 	BuildTime time.Duration
+	// IndexReused is set when the search index was reopened from the
+	// store's IndexDir instead of built.
+	IndexReused bool
 
 	hsdsOnce sync.Once
 	hsdsData *hsds.Index
@@ -69,11 +75,12 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, err
 	}
-	return build(ctx, fsys, now, rev, nil)
+	return build(ctx, fsys, now, rev, "", nil)
 }
 
-// build is Build for data whose revision the caller has computed.
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, progress func(done, total int)) (*Snapshot, []listings.Error, error) {
+// build is Build for data whose revision the caller has computed, with
+// the search index kept under indexDir when it is set (see openIndex).
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int)) (*Snapshot, []listings.Error, error) {
 	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
@@ -86,11 +93,74 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, progress 
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
-	ix, err := search.Build(ctx, cat)
+	var ix *search.Index
+	reused := false
+	if indexDir == "" {
+		ix, err = search.Build(ctx, cat)
+	} else {
+		ix, reused, err = openIndex(ctx, cat, indexDir, rev)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now, BuildTime: time.Since(start)}, nil, nil
+	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now,
+		BuildTime: time.Since(start), IndexReused: reused}, nil, nil
+}
+
+// openIndex returns the search index of cat kept in dir/rev: reopened
+// when a finished build of the same revision is there, else built. A
+// build writes to dir/rev.partial and renames it to dir/rev only once it
+// is complete, so a build cut short (a crash, kill -9) leaves no index
+// that could be served; an index that does not open, or does not hold
+// exactly cat's documents, is removed and built again.
+func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string) (*search.Index, bool, error) {
+	final := filepath.Join(dir, rev)
+	if _, err := os.Stat(final); err == nil {
+		if ix, err := search.Open(ctx, cat, final); err == nil {
+			return ix, true, nil
+		}
+		if err := os.RemoveAll(final); err != nil {
+			return nil, false, fmt.Errorf("remove the unusable index %s: %w", final, err)
+		}
+	}
+	partial := final + ".partial"
+	if err := os.RemoveAll(partial); err != nil {
+		return nil, false, fmt.Errorf("remove an unfinished index: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("create the index directory: %w", err)
+	}
+	ix, err := search.BuildDir(ctx, cat, partial)
+	if err != nil {
+		_ = os.RemoveAll(partial)
+		return nil, false, err
+	}
+	if err := ix.Close(); err != nil {
+		_ = os.RemoveAll(partial)
+		return nil, false, err
+	}
+	if err := os.Rename(partial, final); err != nil {
+		return nil, false, fmt.Errorf("keep the index: %w", err)
+	}
+	ix, err = search.Open(ctx, cat, final)
+	return ix, false, err
+}
+
+// pruneIndexes removes from dir every index but those of the revisions
+// in keep.
+func pruneIndexes(dir string, keep ...string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !slices.Contains(keep, e.Name()) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Revision returns a short digest over the paths and contents of every
@@ -170,6 +240,14 @@ type Store struct {
 	// Progress, when set before the first Reload, is told how reading the
 	// listing files gets on (see listings.Options.Progress).
 	Progress func(done, total int)
+	// IndexDir, when set before the first Reload, is the directory the
+	// search indexes are kept in, one per data revision, so that a
+	// restart on unchanged data reopens the index instead of building it.
+	// Without it indexes are built in memory.
+	IndexDir string
+	// PruneError, when set, is told when indexes of old revisions could
+	// not be removed from IndexDir.
+	PruneError func(error)
 }
 
 // NewStore returns a store over the data directory fsys with no snapshot
@@ -215,7 +293,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		s.status.Failures++
 		return s.cur.Load(), ErrDataInvalid
 	}
-	snap, errs, err := build(ctx, s.fsys, now, rev, s.Progress)
+	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress)
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
@@ -233,6 +311,17 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	old := s.cur.Swap(snap)
 	s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
+	if s.IndexDir != "" {
+		// The old snapshot's index stays until the next reload: requests
+		// may still be reading it.
+		keep := []string{rev}
+		if old != nil {
+			keep = append(keep, old.Revision)
+		}
+		if err := pruneIndexes(s.IndexDir, keep...); err != nil && s.PruneError != nil {
+			s.PruneError(err)
+		}
+	}
 	go func() { _, _ = snap.HSDS() }()
 	if old != nil {
 		// Searches still running on the old index hold their own reader;

@@ -1,0 +1,174 @@
+package snapshot_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"trellis/data"
+	"trellis/internal/snapshot"
+	"trellis/internal/testkit"
+)
+
+// bundled returns a copy of the bundled data directory, listings and all.
+func bundled(t *testing.T) string {
+	t.Helper()
+	dir := testkit.DataDir(t)
+	testkit.CopyTree(t, data.FS, "listings", filepath.Join(dir, "listings"))
+	return dir
+}
+
+// indexStore returns a store over a copy of the bundled data whose
+// indexes are kept in indexDir.
+func indexStore(t *testing.T, dataDir, indexDir string) *snapshot.Store {
+	t.Helper()
+	s := snapshot.NewStore(os.DirFS(dataDir), time.Now)
+	s.IndexDir = indexDir
+	s.PruneError = func(err error) { t.Errorf("prune: %v", err) }
+	return s
+}
+
+// load reloads s and returns its snapshot, closing the index at the end
+// of the test.
+func load(t *testing.T, s *snapshot.Store) *snapshot.Snapshot {
+	t.Helper()
+	snap, err := s.Reload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Index.Close() })
+	return snap
+}
+
+// hits returns the keys of the documents the words find, best first.
+func hits(t *testing.T, snap *snapshot.Snapshot, words ...string) []string {
+	t.Helper()
+	res, err := snap.Index.Text(context.Background(), words, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, h := range res.Hits {
+		out = append(out, snap.Index.Docs()[h.Doc].Key)
+	}
+	if len(out) == 0 {
+		t.Fatalf("%q finds nothing", words)
+	}
+	return out
+}
+
+// writeFile writes data to path, making its directory.
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// entries returns the names in dir.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestIndexKeptByRevision: the first start builds the index on disk under
+// the data's revision, a restart on the same files reopens it and finds
+// the same documents, and a change builds the new revision's index.
+func TestIndexKeptByRevision(t *testing.T) {
+	data, idx := bundled(t), t.TempDir()
+	first := load(t, indexStore(t, data, idx))
+	if first.IndexReused {
+		t.Fatal("the first start reopened an index")
+	}
+	if got := entries(t, idx); !slices.Equal(got, []string{first.Revision}) {
+		t.Fatalf("index directory holds %q, want the revision %s", got, first.Revision)
+	}
+	again := load(t, indexStore(t, data, idx))
+	if !again.IndexReused || again.Revision != first.Revision {
+		t.Fatalf("restart on the same files: reused %v, revision %s (first %s)", again.IndexReused, again.Revision, first.Revision)
+	}
+	for _, q := range [][]string{{"shelter"}, {"food", "pantry"}, {"detox"}} {
+		if a, b := hits(t, first, q...), hits(t, again, q...); !slices.Equal(a, b) {
+			t.Errorf("%q: built index finds %d, reopened %d", q, len(a), len(b))
+		}
+	}
+
+	// A new listing: a new revision, a new index, and the old one kept
+	// until the next reload (requests may still read it).
+	writeFile(t, filepath.Join(data, "listings", "dc", "pantry.yaml"), goodListing)
+	s := indexStore(t, data, idx)
+	s2 := load(t, s)
+	if s2.IndexReused || s2.Revision == first.Revision {
+		t.Fatalf("changed files: reused %v, revision %s", s2.IndexReused, s2.Revision)
+	}
+	if got := hits(t, s2, "corner", "pantry"); got[0] != "pantry.groceries\x00main" {
+		t.Errorf("the new listing is not found first: %q", got)
+	}
+	if got := entries(t, idx); !slices.Equal(got, []string{s2.Revision}) {
+		t.Errorf("after a first load the directory holds %q, want only %s", got, s2.Revision)
+	}
+}
+
+// TestIndexCutShortIsRebuilt: what a build killed part way leaves (a
+// .partial directory) is never opened, and an index that does not open or
+// holds other documents is built again; the rebuilt index finds what a
+// fresh build finds.
+func TestIndexCutShortIsRebuilt(t *testing.T) {
+	data := bundled(t)
+	want := hits(t, load(t, indexStore(t, data, t.TempDir())), "shelter")
+	rev, err := snapshot.Revision(os.DirFS(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, spoil := range map[string]func(t *testing.T, idx string){
+		"killed during the build": func(t *testing.T, idx string) {
+			writeFile(t, filepath.Join(idx, rev+".partial", "root.bolt"), "half written")
+		},
+		"unreadable index": func(t *testing.T, idx string) {
+			writeFile(t, filepath.Join(idx, rev, "root.bolt"), "not a bolt file")
+		},
+		"empty index directory": func(t *testing.T, idx string) {
+			if err := os.MkdirAll(filepath.Join(idx, rev), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"index of other listings": func(t *testing.T, idx string) {
+			other := testkit.DataDir(t)
+			writeFile(t, filepath.Join(other, "listings", "dc", "pantry.yaml"), goodListing)
+			snap := load(t, indexStore(t, other, idx))
+			snap.Index.Close()
+			if err := os.Rename(filepath.Join(idx, snap.Revision), filepath.Join(idx, rev)); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			idx := t.TempDir()
+			spoil(t, idx)
+			snap := load(t, indexStore(t, data, idx))
+			if snap.IndexReused {
+				t.Fatal("a spoilt index was reopened")
+			}
+			if got := hits(t, snap, "shelter"); !slices.Equal(got, want) {
+				t.Errorf("rebuilt index finds %d documents for shelter, a fresh build %d", len(got), len(want))
+			}
+			if got := entries(t, idx); !slices.Equal(got, []string{rev}) {
+				t.Errorf("index directory holds %q, want only %s", got, rev)
+			}
+		})
+	}
+}
