@@ -184,11 +184,55 @@ func (c *Catalog) T(lang, key string, args ...string) string {
 	if len(args) == 0 {
 		return s
 	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
+	return fill(s, args)
+}
+
+// fill replaces each {name} in s with the value args (name, value pairs)
+// gives it, the first pair of a name winning; other braces stay as they
+// are, and values are not read again. Every search result goes through
+// here several times, so it allocates only the result (a strings.Replacer
+// built per call allocated a few kilobytes).
+func fill(s string, args []string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexAny(s[i+1:], "{}")
+		if j < 0 {
+			break
+		}
+		j += i + 1
+		if s[j] == '{' {
+			// "{a{b}": the name starts at the inner brace.
+			b.WriteString(s[:j])
+			s = s[j:]
+			continue
+		}
+		v, ok := argValue(args, s[i+1:j])
+		if !ok {
+			b.WriteString(s[:j+1])
+		} else {
+			b.WriteString(s[:i])
+			b.WriteString(v)
+		}
+		s = s[j+1:]
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	b.WriteString(s)
+	return b.String()
+}
+
+// argValue returns the value of the first name, value pair of args with
+// name.
+func argValue(args []string, name string) (string, bool) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == name {
+			return args[i+1], true
+		}
+	}
+	return "", false
 }
 
 // count returns the whole number a plural message is chosen by: the

@@ -52,7 +52,7 @@ type Matcher struct {
 	points []orb.Point
 	// byCat lists, for every category id, the documents of services in
 	// it or (for a top-level category) in any of its subcategories.
-	byCat map[string][]int32
+	byCat map[string]*catDocs
 	// byWho lists, for every gender and population, the documents of
 	// services made for it: restricted to it, focused on it, or (for
 	// veterans) named for it.
@@ -78,7 +78,7 @@ type Matcher struct {
 func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 	cat := ix.Catalog()
 	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix, voc: need.NewVocabulary(cat.Taxonomy, cat.Vocabulary),
-		zone: cat.Info.TimeZone, docs: ix.Docs(), byCat: map[string][]int32{}, byWho: map[string][]int32{}}
+		zone: cat.Info.TimeZone, docs: ix.Docs(), byCat: map[string]*catDocs{}, byWho: map[string][]int32{}}
 	if m.zone == nil {
 		m.zone = time.UTC
 	}
@@ -101,13 +101,19 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 			for _, id := range []string{c, directory.RootOf(c)} {
 				if !slices.Contains(seen, id) {
 					seen = append(seen, id)
-					m.byCat[id] = append(m.byCat[id], int32(i))
+					if m.byCat[id] == nil {
+						m.byCat[id] = &catDocs{}
+					}
+					m.byCat[id].all = append(m.byCat[id].all, int32(i))
 				}
 			}
 		}
 		for _, w := range madeFor(s) {
 			m.byWho[w] = append(m.byWho[w], int32(i))
 		}
+	}
+	for _, l := range m.byCat {
+		l.sortByLatitude(m.points)
 	}
 	m.catWords, m.childRank = map[string][]string{}, map[string]int{}
 	for _, c := range m.tax.All() {
@@ -485,9 +491,7 @@ func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened
 	lists := 0
 	for _, group := range [][]string{cats, widened} {
 		for _, c := range group {
-			for _, i := range m.byCat[c] {
-				add(i)
-			}
+			m.byCat[c].each(box, add)
 			lists++
 		}
 	}
@@ -497,7 +501,9 @@ func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened
 		}
 		lists++
 	}
-	if lists > 1 {
+	if lists > 1 || box != nil {
+		// In document order, each once (a band of latitudes comes in
+		// latitude order).
 		slices.SortFunc(out, func(a, b cand) int { return cmp.Compare(a.d, b.d) })
 		out = slices.CompactFunc(out, func(a, b cand) bool { return a.d == b.d })
 	}
@@ -616,6 +622,60 @@ func (m *Matcher) near(t *task, i int32, box *orb.Bound, reach float64) (cand, b
 		}
 	}
 	return c, true
+}
+
+// catDocs are a category's documents. Finding those near a place reads
+// only the band of latitudes the place's bound spans: in a national
+// directory a category holds thousands of documents across the country,
+// and a search wants the few near one town.
+type catDocs struct {
+	// all are the documents in document order.
+	all []int32
+	// byLat are the documents with a point, by latitude, and lats their
+	// latitudes; noPoint the documents without one (their service area
+	// decides).
+	byLat   []int32
+	lats    []float64
+	noPoint []int32
+}
+
+// sortByLatitude fills byLat, lats and noPoint from all.
+func (l *catDocs) sortByLatitude(points []orb.Point) {
+	for _, i := range l.all {
+		if math.IsNaN(points[i][0]) {
+			l.noPoint = append(l.noPoint, i)
+		} else {
+			l.byLat = append(l.byLat, i)
+		}
+	}
+	slices.SortStableFunc(l.byLat, func(a, b int32) int { return cmp.Compare(points[a].Lat(), points[b].Lat()) })
+	l.lats = make([]float64, len(l.byLat))
+	for j, i := range l.byLat {
+		l.lats[j] = points[i].Lat()
+	}
+}
+
+// each calls fn with every document that may be within box: with no box
+// all of them; else those without a point and those whose latitude is in
+// the box's (fn tests the rest of the box and the distance). A nil l has
+// no documents.
+func (l *catDocs) each(box *orb.Bound, fn func(int32)) {
+	if l == nil {
+		return
+	}
+	if box == nil {
+		for _, i := range l.all {
+			fn(i)
+		}
+		return
+	}
+	lo, _ := slices.BinarySearch(l.lats, box.Min.Lat())
+	for j := lo; j < len(l.lats) && l.lats[j] <= box.Max.Lat(); j++ {
+		fn(l.byLat[j])
+	}
+	for _, i := range l.noPoint {
+		fn(i)
+	}
 }
 
 func dedupe(idx []int32) []int32 {
@@ -801,8 +861,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	if k <= 0 || k > len(services) {
 		k = len(services)
 	}
-	best := map[*directory.Service]int{}
-	var top []Ranked
+	best := make(map[*directory.Service]int, k)
+	top := make([]Ranked, 0, k+k/2)
 	// keep keeps rk as its service's entry in top unless the service has
 	// a better one, and reports whether top changed.
 	keep := func(rk Ranked, better func(a, b Ranked) bool) (old *Ranked, changed bool) {

@@ -133,6 +133,9 @@ func (m *Matcher) Search(ctx context.Context, q SearchRequest) (*SearchResult, e
 		res.HelpLine = m.cat.Info.HelpLine
 	}
 	from := (q.Page - 1) * q.PerPage
+	if n := min(len(o.ranked), from+q.PerPage) - from; n > 0 {
+		res.Hits = make([]Ranked, 0, n)
+	}
 	for i := from; i < len(o.ranked) && i < from+q.PerPage; i++ {
 		rk := o.ranked[i]
 		rk.Reasons = r.resultReasons(m, &rk, t.person, &o.readAs)
