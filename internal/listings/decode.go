@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unique"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -211,7 +212,10 @@ func (d *decoder) set(n *yaml.Node, v reflect.Value, what string) bool {
 		}
 		switch n.ShortTag() {
 		case "!!str", "!!timestamp":
-			v.SetString(n.Value)
+			// Interned: a national directory repeats the same source
+			// names, notes, towns and templated descriptions across tens
+			// of thousands of files, and the catalog keeps them all.
+			v.SetString(unique.Make(n.Value).Value())
 			return true
 		case "!!int", "!!float", "!!bool":
 			d.errorf(posOf(n), "%s must be a string: put it in quotes, %q", what, n.Value)
