@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -199,6 +200,9 @@ func parseLevel(s string) (slog.Level, error) {
 // Open loads the directory and starts listening. It returns an error when
 // the data has problems (printed as path:line:col) or the address is taken.
 func (m *Main) Open(ctx context.Context) error {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 	level, _ := parseLevel(m.Config.LogLevel)
 	opts := &slog.HandlerOptions{Level: level}
 	if m.Config.LogFormat == "json" {
@@ -453,6 +457,15 @@ func runServe(ctx context.Context, args []string, io IO) error {
 	}
 	return m.Run(ctx)
 }
+
+// serveGCPercent is the garbage collector's target the server runs with
+// unless GOGC is set: the heap may grow by half its live size between
+// collections, not by all of it (Go's default, 100). The catalog of a
+// national directory is most of the live heap and never changes, so the
+// default would hold about as much garbage again as there are listings.
+// Measured on the national directory (51k services) under 8 clients: peak
+// RSS 507 MB at 100, 349 MB at 50, for 10-15% fewer requests a second.
+const serveGCPercent = 50
 
 // indexOrigin says where a snapshot's search index came from, for the log.
 func indexOrigin(s *snapshot.Snapshot) string {
