@@ -145,7 +145,7 @@ func startServer(t testing.TB, bin string, env []string, args ...string) *server
 }
 
 // stop sends sig and waits for the process to end.
-func (s *server) stop(t *testing.T, sig os.Signal) error {
+func (s *server) stop(t testing.TB, sig os.Signal) error {
 	t.Helper()
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
