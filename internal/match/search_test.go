@@ -307,3 +307,30 @@ func TestSearchDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsAskingForNothingBrowse: words that ask for no kind of service
+// ("help", "ayuda", "I need help") list what is near, as no words do, not
+// nothing; words nothing knows still find nothing.
+func TestWordsAskingForNothingBrowse(t *testing.T) {
+	m := fixture(t)
+	none := mustSearch(t, m, SearchRequest{Place: fixPlace})
+	if none.Total == 0 {
+		t.Fatal("a search without words finds nothing")
+	}
+	for _, text := range []string{"help", "ayuda", "I need help", "necesito ayuda por favor"} {
+		r := mustSearch(t, m, SearchRequest{Text: text, Place: fixPlace})
+		if r.Total != none.Total || len(r.Hits) == 0 || r.Hits[0].Service != none.Hits[0].Service {
+			t.Errorf("%q: %d services, first %v; without words %d, first %s", text, r.Total, firstKey(r), none.Total, none.Hits[0].Service.Key())
+		}
+	}
+	if r := mustSearch(t, m, SearchRequest{Text: "xyzzy qwvx", Place: fixPlace}); r.Total != 0 {
+		t.Errorf("unknown words find %d services", r.Total)
+	}
+}
+
+func firstKey(r *SearchResult) string {
+	if len(r.Hits) == 0 {
+		return "none"
+	}
+	return r.Hits[0].Service.Key()
+}

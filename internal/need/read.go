@@ -105,6 +105,13 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 	toks := make([]token, len(ws))
 	for i, w := range ws {
 		toks[i] = v.spell(w, sp)
+	}
+	for i := range toks {
+		if !toks[i].known {
+			if c := v.inPhrase(toks, i); c != "" {
+				toks[i].word, toks[i].corrected, toks[i].known = c, true, true
+			}
+		}
 		if toks[i].corrected {
 			if r.Corrections == nil {
 				r.Corrections = map[string]string{}
@@ -258,18 +265,25 @@ func (v *Vocabulary) spell(w string, sp Speller) token {
 	if maxd == 0 {
 		return t
 	}
-	// The nearest vocabulary word; among words as near, one the listings
-	// also hold (the directory's own spelling, "methadone" over
-	// "metadona"), then the first in lexical order.
-	best, bestD, bestKnown := "", maxd+1, false
+	// The nearest vocabulary word; among words as near, one that names a
+	// need on its own ("lawyer" over "later", which only says when), then
+	// one the listings also hold (the directory's own spelling,
+	// "methadone" over "metadona"), then the first in lexical order.
+	best, bestD, bestRank := "", maxd+1, -1
 	for _, c := range v.words {
 		d := editDistance(w, c, bestD)
 		if d > bestD || d > maxd || !plausible(w, c, d) {
 			continue
 		}
-		known := sp != nil && sp.Known(c)
-		if d < bestD || (known && !bestKnown) {
-			best, bestD, bestKnown = c, d, known
+		rank := 0
+		if len(v.phrases[Stem(c)].cats) > 0 {
+			rank += 2
+		}
+		if sp != nil && sp.Known(c) {
+			rank++
+		}
+		if d < bestD || rank > bestRank {
+			best, bestD, bestRank = c, d, rank
 		}
 	}
 	if sp != nil {
@@ -285,6 +299,33 @@ func (v *Vocabulary) spell(w string, sp Speller) token {
 	}
 	t.word, t.corrected, t.known = best, true, true
 	return t
+}
+
+// inPhrase returns the vocabulary word toks[i], a word nothing knows as
+// typed, is a slip for when the word beside it says so: the nearest word
+// (as spell measures) that makes a phrase of the vocabulary with the word
+// before or after it. "metal" is an everyday word and stays as typed on
+// its own, but "metal health" is "mental health". It returns "" when no
+// such word is near.
+func (v *Vocabulary) inPhrase(toks []token, i int) string {
+	w := toks[i].typed
+	maxd := MaxEdits(utf8.RuneCountInString(w))
+	if maxd == 0 || strings.ContainsAny(w, "0123456789") {
+		return ""
+	}
+	best, bestD := "", maxd+1
+	for _, c := range v.words {
+		d := editDistance(w, c, bestD)
+		if d >= bestD || d > maxd || !plausible(w, c, d) {
+			continue
+		}
+		_, before := v.phrases[key([]string{toks[max(i-1, 0)].word, c})]
+		_, after := v.phrases[key([]string{c, toks[min(i+1, len(toks)-1)].word})]
+		if (i > 0 && before) || (i+1 < len(toks) && after) {
+			best, bestD = c, d
+		}
+	}
+	return best
 }
 
 // plausible reports whether correcting typed to c, d edits away, is a

@@ -74,6 +74,15 @@ func TestRead(t *testing.T) {
 		// hold it about as often as the one that holds it most: "sleep" is
 		// in many ways to ask for a bed and in "cant sleep".
 		{text: "sleep", cats: []string{"housing.emergency-shelter"}, terms: []string{"sleep"}},
+		// A slip toward a word that names a need wins over one as near
+		// that does not ("later" only says when).
+		{text: "free lawer", cats: []string{"legal.legal-aid"}, corrections: map[string]string{"lawer": "lawyer"}},
+		// An everyday word stays as typed on its own, but not where the
+		// word beside it makes it a slip for a phrase of needs.
+		{text: "metal health", cats: []string{"mental-health"}, corrections: map[string]string{"metal": "mental"}},
+		{text: "mental helth", cats: []string{"mental-health"}, corrections: map[string]string{"helth": "health"}},
+		{text: "food panty", cats: []string{"food.pantry"}, corrections: map[string]string{"panty": "pantry"}},
+		{text: "metal"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
