@@ -351,8 +351,11 @@ func (m *Matcher) run(ctx context.Context, t *task) (*outcome, error) {
 			return m.textCandidates(ctx, t, reach)
 		case len(t.reading.Who) > 0:
 			return m.whoCandidates(t, reach), nil
-		case t.need.Text == "":
-			// Nothing asked for in particular: everything, nearest first.
+		case t.need.Text == "" || len(t.reading.Ignored) == 0:
+			// Nothing asked for in particular (no words, or only words
+			// such as "help", "ayuda", "tonight" or "free" that ask for no
+			// kind of service): everything, nearest first, within what
+			// those words say (open tonight, free).
 			return m.allCandidates(t, reach), nil
 		}
 		// Words that name nothing the directory knows find nothing.
