@@ -101,12 +101,13 @@ type readAsView struct {
 	TextSearch  bool                   `json:"text_search,omitempty"`
 	Urgent      bool                   `json:"urgent,omitempty"`
 	Free        bool                   `json:"free,omitempty"`
+	Age         *int                   `json:"age,omitempty"`
 }
 
 // readAsViewOf renders a reading.
 func readAsViewOf(v present.Viewer, ra match.ReadAs) readAsView {
 	out := readAsView{Categories: v.Categories(ra.Categories), Words: ra.Words, Who: ra.Who, Crisis: ra.Crisis,
-		Corrections: ra.Corrections, Ignored: ra.Ignored, TextSearch: ra.TextSearch, Urgent: ra.Urgent, Free: ra.Free}
+		Corrections: ra.Corrections, Ignored: ra.Ignored, TextSearch: ra.TextSearch, Urgent: ra.Urgent, Free: ra.Free, Age: ra.Age}
 	if len(ra.Widened) > 0 {
 		out.Widened = v.Categories(ra.Widened)
 	}

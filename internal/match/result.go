@@ -43,13 +43,16 @@ type ReadAs struct {
 	// Free is true when the words ask for free services: those known to
 	// charge a fee are left out.
 	Free bool
+	// Age is the age the words say ("I'm 17"), taken as the person's when
+	// the request gives none.
+	Age *int
 }
 
 // newReadAs builds the ReadAs of a reading and the categories given as
 // such.
 func newReadAs(r *need.Reading, given []string, voc *need.Vocabulary) ReadAs {
 	ra := ReadAs{Words: r.Words, Who: r.Who, Crisis: r.Crisis, Corrections: r.Corrections, Ignored: r.Ignored,
-		Urgent: r.Urgent, Free: r.Free}
+		Urgent: r.Urgent, Free: r.Free, Age: r.Age}
 	cats := append(append([]string(nil), given...), r.Categories...)
 	ra.Categories = voc.Collapse(cats)
 	return ra

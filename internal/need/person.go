@@ -144,10 +144,11 @@ func (pe *Person) IsZero() bool {
 
 // With returns the person as p says and as the words of r add: a gender
 // the words name when p gives none, veteran when the words say so and p
-// does not say otherwise, and the populations the words name. p is not
-// changed; nil and a reading that names nobody give p itself.
+// does not say otherwise, the populations the words name, and the age
+// the words say ("I'm 17") when p gives none. p is not changed; nil and a
+// reading that names nobody give p itself.
 func (r *Reading) With(p *Person) *Person {
-	if len(r.Who) == 0 {
+	if len(r.Who) == 0 && (r.Age == nil || (p != nil && p.Age != nil)) {
 		return p
 	}
 	out := &Person{}
@@ -155,6 +156,10 @@ func (r *Reading) With(p *Person) *Person {
 		c := *p
 		c.Circumstances = append([]string(nil), p.Circumstances...)
 		out = &c
+	}
+	if out.Age == nil && r.Age != nil {
+		age := *r.Age
+		out.Age = &age
 	}
 	for _, w := range r.Who {
 		switch {

@@ -2,6 +2,7 @@ package need
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -40,6 +41,9 @@ type Reading struct {
 	Urgent bool
 	// Free is true when the text asks for services at no cost.
 	Free bool
+	// Age is the person's age when the text says it ("I'm 17", "17 years
+	// old", "tengo 70 años"); nil otherwise.
+	Age *int
 	// Corrections maps each misspelled word, as typed (folded), to the
 	// word read instead.
 	Corrections map[string]string
@@ -238,6 +242,13 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 		}
 	}
 	r.Categories = v.Collapse(cats)
+	if age, num, ok := ageIn(ws); ok {
+		// The number says who, not what to look for in the listings.
+		r.Age = &age
+		r.Terms = slices.DeleteFunc(r.Terms, func(t string) bool { return t == num })
+		r.NameWords = slices.DeleteFunc(r.NameWords, func(t string) bool { return t == num })
+		r.Ignored = slices.DeleteFunc(r.Ignored, func(t string) bool { return t == num })
+	}
 	crisis := r.Crisis
 	r.Crisis = nil
 	for _, k := range directory.CrisisKinds {
@@ -246,6 +257,41 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 		}
 	}
 	return r
+}
+
+// ageIn finds an age the person says in words ws (folded): a number
+// from 10 to 99 after "i'm", "i am", "age", "aged" or "tengo", before
+// "years", "yrs", "yo" or "años", or opening the text before "and" or "y"
+// ("17 and got kicked out"). It returns the age and the number as typed.
+func ageIn(ws []string) (int, string, bool) {
+	num := func(i int) (int, bool) {
+		if i < 0 || i >= len(ws) {
+			return 0, false
+		}
+		n, err := strconv.Atoi(ws[i])
+		return n, err == nil && n >= 10 && n <= 99 && len(ws[i]) == 2
+	}
+	for i := range ws {
+		n, ok := num(i)
+		if !ok {
+			continue
+		}
+		prev, next := "", ""
+		if i > 0 {
+			prev = ws[i-1]
+		}
+		if i+1 < len(ws) {
+			next = ws[i+1]
+		}
+		switch {
+		case slices.Contains([]string{"im", "i'm", "age", "aged", "tengo"}, prev),
+			prev == "am" && i > 1 && ws[i-2] == "i",
+			slices.Contains([]string{"years", "year", "yrs", "yr", "yo", "anos", "ano"}, next),
+			i == 0 && (next == "and" || next == "y"):
+			return n, ws[i], true
+		}
+	}
+	return 0, "", false
 }
 
 // spell returns the token for word w: known as typed, corrected to the

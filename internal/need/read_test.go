@@ -3,6 +3,7 @@ package need_test
 import (
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +84,22 @@ func TestRead(t *testing.T) {
 		{text: "mental helth", cats: []string{"mental-health"}, corrections: map[string]string{"helth": "health"}},
 		{text: "food panty", cats: []string{"food.pantry"}, corrections: map[string]string{"panty": "pantry"}},
 		{text: "metal"},
+	}
+	ages := map[string]int{"17 and got kicked out": 17, "im 17 and homeless": 17, "I'm 19, need a bed": 19,
+		"i am 70 need food": 70, "shelter for my son he is 16 years old": 16, "tengo 67 años necesito comida": 67}
+	for text, want := range ages {
+		if r := v.Read(text, sp); r.Age == nil || *r.Age != want || slices.Contains(r.Terms, strconv.Itoa(want)) {
+			t.Errorf("%q: age %v, terms %v; want age %d and no number to look for", text, r.Age, r.Terms, want)
+		} else if p := r.With(nil); p == nil || p.Age == nil || *p.Age != want {
+			t.Errorf("%q: the person read has age %v, want %d", text, p, want)
+		} else if given := 30; *r.With(&need.Person{Age: &given}).Age != 30 {
+			t.Errorf("%q: the age the words say replaced the one given", text)
+		}
+	}
+	for _, text := range []string{"bus 17", "shelter 20001", "7 days a week", "room 12 and 13", "i am 5 minutes away"} {
+		if r := v.Read(text, sp); r.Age != nil {
+			t.Errorf("%q: read age %d", text, *r.Age)
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
