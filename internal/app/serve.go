@@ -394,7 +394,7 @@ func (m *Main) reload(ctx context.Context, why string) (*snapshot.Snapshot, erro
 	case snap == before:
 		m.log.Info("data unchanged", "trigger", why, "revision", snap.Revision)
 	default:
-		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount(),
+		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount(), "listings_read", snap.ListingsRead,
 			"took", snap.BuildTime.Round(time.Millisecond))
 	}
 	return snap, err

@@ -42,11 +42,46 @@ type Options struct {
 	// location and service of the catalog is written (see Positions). It
 	// is filled only when the data loads without errors.
 	Positions *Positions
-	// Progress, when not nil, is told when the listing files are found
-	// (Progress(0, total)) and as each is read and checked; it may be
-	// called from several goroutines at once.
+	// Progress, when not nil, is told when the listing files to read are
+	// found (Progress(0, total); total leaves out those Cache gives) and
+	// as each is read and checked; it may be called from several
+	// goroutines at once.
 	Progress func(done, total int)
+	// Cache, when not nil, keeps what checking each listing file gave,
+	// so that a later Load with the same Cache reads again only the files
+	// that changed (see Cache). Load fills it with this load's results.
+	Cache *Cache
 }
+
+// Cache keeps the results of checking listing files between loads of one
+// data directory: a reload after an edit to one listing of tens of
+// thousands reads and checks that one. A result is reused only for a file
+// whose content digest is the one it was checked with, and only while
+// everything else a listing's check depends on is unchanged (Key: the
+// settings, taxonomy, gazetteer and polygon files, and the day). The
+// organizations it holds are shared by the catalogs built from them,
+// which never change them. It is not safe for concurrent loads.
+type Cache struct {
+	// Key says what the results hold under; a load with another key
+	// checks every file again.
+	Key string
+	// Sums are the content digests of the listing files now, by path;
+	// a file without one is read again.
+	Sums map[string][32]byte
+
+	key     string
+	results map[string]cachedListing
+	reused  int
+}
+
+type cachedListing struct {
+	sum [32]byte
+	r   listingResult
+}
+
+// Reused returns how many listing files the last load took from the
+// cache.
+func (c *Cache) Reused() int { return c.reused }
 
 // Load reads the data directory fsys (directory.yaml, taxonomy.yaml,
 // vocabulary.yaml when present, every
@@ -155,9 +190,29 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	results, err := loadListings(e, files, opt.Progress)
+	var cached func(name string) (listingResult, bool)
+	if c := opt.Cache; c != nil && opt.Positions == nil && c.key == c.Key && c.key != "" {
+		cached = func(name string) (listingResult, bool) {
+			sum, ok := c.Sums[name]
+			if !ok {
+				return listingResult{}, false
+			}
+			got, ok := c.results[name]
+			return got.r, ok && got.sum == sum
+		}
+	}
+	results, reused, err := loadListings(e, files, cached, opt.Progress)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c := opt.Cache; c != nil && opt.Positions == nil {
+		c.key, c.reused = c.Key, reused
+		c.results = make(map[string]cachedListing, len(files))
+		for i, name := range files {
+			if sum, ok := c.Sums[name]; ok {
+				c.results[name] = cachedListing{sum: sum, r: results[i]}
+			}
+		}
 	}
 	orgs := make([]*directory.Organization, 0, len(results))
 	firstOrg := map[string]Error{}
@@ -273,39 +328,51 @@ type listingResult struct {
 	marks marks
 }
 
-// loadListings decodes, checks and converts the listing files in parallel.
-// Results are in the order of files. It returns the first read failure in
-// that order.
-func loadListings(e *env, files []string, progress func(done, total int)) ([]listingResult, error) {
+// loadListings decodes, checks and converts the listing files in parallel,
+// taking the result of a file cached gives one for instead (cached may be
+// nil). Results are in the order of files, with how many were cached. It
+// returns the first read failure in that order.
+func loadListings(e *env, files []string, cached func(string) (listingResult, bool), progress func(done, total int)) ([]listingResult, int, error) {
 	results := make([]listingResult, len(files))
 	ioErrs := make([]error, len(files))
+	var todo []int
+	for i, name := range files {
+		if cached != nil {
+			if r, ok := cached(name); ok {
+				results[i] = r
+				continue
+			}
+		}
+		todo = append(todo, i)
+	}
+	reused := len(files) - len(todo)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var done atomic.Int64
 	if progress != nil {
-		progress(0, len(files))
+		progress(0, len(todo))
 	}
-	for range min(runtime.GOMAXPROCS(0), max(1, len(files))) {
+	for range min(runtime.GOMAXPROCS(0), max(1, len(todo))) {
 		wg.Go(func() {
 			for i := range next {
 				results[i], ioErrs[i] = loadListing(e, files[i])
 				if progress != nil {
-					progress(int(done.Add(1)), len(files))
+					progress(int(done.Add(1)), len(todo))
 				}
 			}
 		})
 	}
-	for i := range files {
+	for _, i := range todo {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for _, err := range ioErrs {
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return results, nil
+	return results, reused, nil
 }
 
 // loadListing decodes, checks and converts one listing file. It returns an

@@ -7,17 +7,12 @@ package snapshot
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +42,10 @@ type Snapshot struct {
 	// IndexReused is set when the search index was reopened from the
 	// store's IndexDir instead of built.
 	IndexReused bool
+	// ListingsRead counts the listing files read and checked for this
+	// snapshot; the others were unchanged since the last load and their
+	// results were reused.
+	ListingsRead int
 
 	hsdsOnce sync.Once
 	hsdsData *hsds.Index
@@ -75,18 +74,19 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, err
 	}
-	return build(ctx, fsys, now, rev, "", nil)
+	return build(ctx, fsys, now, rev, "", nil, nil)
 }
 
 // build is Build for data whose revision the caller has computed, with
 // the search index kept under indexDir when it is set (see openIndex).
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int)) (*Snapshot, []listings.Error, error) {
+// cache, when set, keeps the listing files' results between builds.
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int), cache *listings.Cache) (*Snapshot, []listings.Error, error) {
 	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress})
+	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress, Cache: cache})
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -103,8 +103,12 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
+	read := len(cat.Organizations)
+	if cache != nil {
+		read -= cache.Reused()
+	}
 	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now,
-		BuildTime: time.Since(start), IndexReused: reused}, nil, nil
+		BuildTime: time.Since(start), IndexReused: reused, ListingsRead: read}, nil, nil
 }
 
 // openIndex returns the search index of cat kept in dir/rev: reopened
@@ -163,47 +167,6 @@ func pruneIndexes(dir string, keep ...string) error {
 	return nil
 }
 
-// Revision returns a short digest over the paths and contents of every
-// regular file in fsys, in path order. Files and directories whose names
-// start with a dot (.git, editor swap files) are left out: nothing loads
-// them.
-func Revision(fsys fs.FS) (string, error) {
-	var paths []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("snapshot: list data files: %w", err)
-	}
-	sort.Strings(paths)
-	h := sha256.New()
-	for _, p := range paths {
-		f, err := fsys.Open(p)
-		if err != nil {
-			return "", fmt.Errorf("snapshot: read %s: %w", p, err)
-		}
-		fmt.Fprintf(h, "%s\x00", p)
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return "", fmt.Errorf("snapshot: read %s: %w", p, err)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12], nil
-}
-
 // Status describes the last reload, for /readyz and the admin page.
 type Status struct {
 	// Attempted is when the last reload started; zero before the first.
@@ -236,6 +199,12 @@ type Store struct {
 	// invalidRev is the revision of the last files that failed
 	// validation, so that reloading them again does not rebuild them.
 	invalidRev string
+	// sums are the data files' digests as last read, so that a reload
+	// reads again only the files whose size or time changed; listings
+	// keeps what checking each listing file gave, so that it checks again
+	// only the files whose digest changed.
+	sums     map[string]fileSum
+	listings listings.Cache
 
 	// Progress, when set before the first Reload, is told how reading the
 	// listing files gets on (see listings.Options.Progress).
@@ -278,12 +247,13 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	now := s.now()
 	s.status.Attempted = now
 	s.status.Attempts++
-	rev, err := Revision(s.fsys)
+	rev, sums, err := revision(s.fsys, s.sums, time.Now)
 	if err != nil {
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
 		s.status.Failures++
 		return s.cur.Load(), err
 	}
+	s.sums = sums
 	if cur := s.cur.Load(); cur != nil && rev == cur.Revision {
 		s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
 		return cur, nil
@@ -293,7 +263,15 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		s.status.Failures++
 		return s.cur.Load(), ErrDataInvalid
 	}
-	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress)
+	// A listing's check depends on the other files and on the day in the
+	// directory's zone (dates in the future are errors).
+	zone := time.UTC
+	if cur := s.cur.Load(); cur != nil && cur.Catalog.Info.TimeZone != nil {
+		zone = cur.Catalog.Info.TimeZone
+	}
+	s.listings.Key = settingsKey(sums, now.In(zone).Format(time.DateOnly))
+	s.listings.Sums = listingSums(sums)
+	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress, &s.listings)
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()

@@ -1,0 +1,147 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"trellis/internal/listings"
+)
+
+// fileSum is what is known of one data file: its size and modification
+// time when it was read, its content digest, and when it was read.
+type fileSum struct {
+	size   int64
+	mod    time.Time
+	sum    [sha256.Size]byte
+	readAt time.Time
+}
+
+// racyWindow is how close to the moment a file was read its modification
+// time may be for the digest to be trusted again without reading it: a
+// file changed twice within the file system's time granularity, keeping
+// its size, would otherwise look unchanged (git calls these "racily
+// clean").
+const racyWindow = 2 * time.Second
+
+// fresh reports whether f still describes a file of info: same size and
+// modification time, and a modification time well before the read.
+func (f fileSum) fresh(info fs.FileInfo) bool {
+	return !f.mod.IsZero() && info.Size() == f.size && info.ModTime().Equal(f.mod) && f.readAt.Sub(f.mod) > racyWindow
+}
+
+// Revision returns a short digest over the paths and contents of every
+// regular file in fsys, in path order. Files and directories whose names
+// start with a dot (.git, editor swap files) are left out: nothing loads
+// them.
+func Revision(fsys fs.FS) (string, error) {
+	rev, _, err := revision(fsys, nil, time.Now)
+	return rev, err
+}
+
+// revision is Revision reading again only the files prev does not know
+// as they are now (see fileSum.fresh); it also returns the digests of
+// this revision's files, by path.
+func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string, map[string]fileSum, error) {
+	type entry struct {
+		path string
+		d    fs.DirEntry
+	}
+	var files []entry
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, entry{p, d})
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("snapshot: list data files: %w", err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	sums := make(map[string]fileSum, len(files))
+	h := sha256.New()
+	for _, f := range files {
+		info, err := f.d.Info()
+		if err != nil {
+			return "", nil, fmt.Errorf("snapshot: read %s: %w", f.path, err)
+		}
+		fsum, ok := prev[f.path]
+		if !ok || !fsum.fresh(info) {
+			if fsum, err = digest(fsys, f.path, info, now()); err != nil {
+				return "", nil, err
+			}
+		}
+		sums[f.path] = fsum
+		fmt.Fprintf(h, "%s\x00", f.path)
+		h.Write(fsum.sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], sums, nil
+}
+
+// digest reads the file at p and returns its fileSum.
+func digest(fsys fs.FS, p string, info fs.FileInfo, at time.Time) (fileSum, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return fileSum{}, fmt.Errorf("snapshot: read %s: %w", p, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fileSum{}, fmt.Errorf("snapshot: read %s: %w", p, err)
+	}
+	out := fileSum{size: info.Size(), mod: info.ModTime(), readAt: at}
+	copy(out.sum[:], h.Sum(nil))
+	return out, nil
+}
+
+// isListing reports whether path p is a listing file.
+func isListing(p string) bool {
+	return strings.HasPrefix(p, listings.ListingsDir+"/") && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml"))
+}
+
+// settingsKey is a digest of every file but the listing files (settings,
+// taxonomy, gazetteer, polygons, meetings) and of the day:
+// what checking a listing file depends on besides its own contents. The
+// results of listing files checked under the same key can be reused.
+func settingsKey(sums map[string]fileSum, day string) string {
+	paths := make([]string, 0, 16)
+	for p := range sums {
+		if !isListing(p) {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", day)
+	for _, p := range paths {
+		s := sums[p].sum
+		fmt.Fprintf(h, "%s\x00", p)
+		h.Write(s[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// listingSums returns the digests of the listing files.
+func listingSums(sums map[string]fileSum) map[string][sha256.Size]byte {
+	out := make(map[string][sha256.Size]byte, len(sums))
+	for p, s := range sums {
+		if isListing(p) {
+			out[p] = s.sum
+		}
+	}
+	return out
+}
