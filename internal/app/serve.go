@@ -236,7 +236,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
 		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
-		"documents", snap.Index.DocCount(), "index", indexOrigin(snap), "took", snap.BuildTime.Round(time.Millisecond))
+		"documents", snap.Index.DocCount(), "index", snap.IndexFrom, "took", snap.BuildTime.Round(time.Millisecond))
 	var reload func(context.Context) (*snapshot.Snapshot, error)
 	if src.Dir != "" {
 		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request") }
@@ -394,7 +394,7 @@ func (m *Main) reload(ctx context.Context, why string) (*snapshot.Snapshot, erro
 	case snap == before:
 		m.log.Info("data unchanged", "trigger", why, "revision", snap.Revision)
 	default:
-		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount(), "listings_read", snap.ListingsRead,
+		m.log.Info("reloaded", "trigger", why, "revision", snap.Revision, "services", snap.Catalog.ServiceCount(), "listings_read", snap.ListingsRead, "index", snap.IndexFrom,
 			"took", snap.BuildTime.Round(time.Millisecond))
 	}
 	return snap, err
@@ -466,11 +466,3 @@ func runServe(ctx context.Context, args []string, io IO) error {
 // Measured on the national directory (51k services) under 8 clients: peak
 // RSS 507 MB at 100, 349 MB at 50, for 10-15% fewer requests a second.
 const serveGCPercent = 50
-
-// indexOrigin says where a snapshot's search index came from, for the log.
-func indexOrigin(s *snapshot.Snapshot) string {
-	if s.IndexReused {
-		return "reopened"
-	}
-	return "built"
-}

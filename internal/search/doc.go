@@ -9,8 +9,8 @@
 //
 // One document per service at a location; a service without locations
 // (phone, online) gets one document without a point. The table is in
-// service key then location id order, and bleve's document ids are the
-// positions in it. The index is a bleve v2 scorch index scored with BM25,
+// service key then location id order; bleve's document ids are the keys,
+// so that an index can be updated document by document. The index is a bleve v2 scorch index scored with BM25,
 // built one of two ways:
 //
 //   - Build keeps it in memory (bleve.NewMemOnly would give the older
@@ -19,12 +19,16 @@
 //     segments keep searches fast. Tests and small directories use it.
 //   - BuildDir writes it to a directory in batches of a few thousand
 //     documents, so that memory holds the analysis of one batch rather
-//     than of the whole directory, then merges the segments into one; the
-//     segments are memory-mapped. Open reopens such a directory for the
-//     same catalog without analysing anything, and refuses one that does
-//     not hold exactly the catalog's documents (a digest of the document
-//     keys is kept in the index). package snapshot keeps one per data
-//     revision under the state directory.
+//     than of the whole directory, then merges the segments into one.
+//     UpdateDir copies the directory of the index being served and applies
+//     only what changed: documents whose service or location is not the
+//     very one indexed before (a reload shares unchanged listings), and
+//     those gone. Open reopens such a directory, memory-mapped, without
+//     analysing anything, and refuses one that does not hold exactly the
+//     catalog's documents (a digest of the document keys is kept in the
+//     index, with the table of bleve's internal numbers, checked against
+//     a sample). package snapshot keeps one per data revision under the
+//     state directory.
 //
 // Fields: the name (boosted) and all text (name, organization name,
 // description) analyzed by the trellis analyzer (ASCII folding, words,

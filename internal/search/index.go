@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -58,6 +62,9 @@ type Index struct {
 	// textCache keeps the latest text results by their analyzed terms
 	// (see textCacheSize); an index never changes, so they stay true.
 	textCache *lru.Cache[string, *TextResult]
+
+	// dir is where an on-disk index is kept; "" in memory.
+	dir string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -137,21 +144,56 @@ func AreaService(s *directory.Service) *directory.Service {
 // memory. It returns an error if cat or its taxonomy is nil, if ctx is
 // cancelled, or if bleve fails to build the index.
 func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
-	return build(ctx, cat, "")
+	ix, err := newIndex(cat)
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewUsing("", ix.mapping, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: build: create index: %w", err)
+	}
+	ix.bi = bi
+	err = ix.indexInMemory(ctx)
+	if err == nil {
+		err = ix.finish(ctx)
+	}
+	if err != nil {
+		_ = bi.Close()
+		return nil, err
+	}
+	return ix, nil
 }
 
-// BuildDir is Build with the index kept on disk in dir, which must not
-// exist yet: documents go to bleve in batches of diskBatch, so that
+// BuildDir writes the index of cat to dir, which must not exist yet, and
+// closes it: documents go to bleve in batches of diskBatch, so that
 // memory holds the analysis of a few thousand documents at a time, not of
 // the whole directory, and the segments are then merged into one. Open
-// reopens the directory later for the same catalog. A dir left by a build
-// that did not finish holds no complete index (callers build in a
-// temporary directory and rename it; see snapshot).
-func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
+// reopens the directory for searches. A dir left by a build that did not
+// finish holds no complete index (callers build in a temporary directory
+// and rename it; see snapshot).
+func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) error {
 	if dir == "" {
-		return nil, fmt.Errorf("search: build: no directory")
+		return fmt.Errorf("search: build: no directory")
 	}
-	return build(ctx, cat, dir)
+	ix, err := newIndex(cat)
+	if err != nil {
+		return err
+	}
+	bi, err := bleve.NewUsing(dir, ix.mapping, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return fmt.Errorf("search: build: create index: %w", err)
+	}
+	ix.bi, ix.dir = bi, dir
+	return ix.closeAfter(ix.indexOnDisk(ctx))
+}
+
+// closeAfter closes the index after work that returned err, and returns
+// the first error.
+func (ix *Index) closeAfter(err error) error {
+	if cerr := ix.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // Open reopens the index BuildDir built in dir for a catalog equal to cat
@@ -167,7 +209,7 @@ func Open(ctx context.Context, cat *directory.Catalog, dir string) (*Index, erro
 	if err != nil {
 		return nil, fmt.Errorf("search: open %s: %w", dir, err)
 	}
-	ix.bi = bi
+	ix.bi, ix.dir = bi, dir
 	err = ix.checkDocs()
 	if err == nil {
 		err = ix.finish(ctx)
@@ -215,6 +257,115 @@ func (ix *Index) checkDocs() error {
 	return nil
 }
 
+// UpdateDir is BuildDir for a catalog that shares most of its listings
+// with prev's, an index Open opened: it copies prev's directory to dir
+// (which must not exist yet) and only deletes the
+// documents prev has and cat does not, and indexes those cat has anew or
+// changed. A document is unchanged when its service and location are the
+// very ones prev indexed (a reload shares the unchanged listings'
+// organizations with the catalog before). An edit to one listing of a
+// national directory takes a fraction of a second instead of a rebuild.
+func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir string) error {
+	if prev == nil || prev.dir == "" {
+		return fmt.Errorf("search: update: the previous index is not on disk")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("search: update: %s exists", dir)
+	}
+	if err := copyDir(prev.dir, dir); err != nil {
+		return fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
+	}
+	ix, err := newIndex(cat)
+	if err != nil {
+		return err
+	}
+	bi, err := bleve.Open(dir)
+	if err != nil {
+		return fmt.Errorf("search: update: open %s: %w", dir, err)
+	}
+	ix.bi, ix.dir = bi, dir
+	return ix.closeAfter(ix.applyChanges(ctx, prev))
+}
+
+// applyChanges brings the copy of prev's index to ix's documents, then
+// merges its segments into one.
+func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
+	before := make(map[string]*Doc, len(prev.docs))
+	for i := range prev.docs {
+		before[prev.docs[i].Key] = &prev.docs[i]
+	}
+	b := ix.bi.NewBatch()
+	flush := func() error {
+		if b.Size() == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("search: update: %w", err)
+		}
+		if err := ix.bi.Batch(b); err != nil {
+			return fmt.Errorf("search: update: batch: %w", err)
+		}
+		b.Reset()
+		return nil
+	}
+	for i := range ix.docs {
+		d := &ix.docs[i]
+		if p, ok := before[d.Key]; ok {
+			delete(before, d.Key)
+			if p.Service == d.Service && p.Location == d.Location {
+				continue
+			}
+		}
+		if err := b.IndexAdvanced(d.document(d.Key, ix.text.an)); err != nil {
+			return fmt.Errorf("search: update: index %s: %w", d.Service.Key(), err)
+		}
+		if b.Size() >= diskBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	for key := range before {
+		b.Delete(key)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return ix.seal(ctx)
+}
+
+// copyDir copies the regular files of directory from into a new directory
+// to (a bleve index directory holds no subdirectories but scorch's own).
+func copyDir(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o700)
+		}
+		src, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, src); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
 // diskBatch is how many documents go to an on-disk index in one batch.
 const diskBatch = 4000
 
@@ -249,31 +400,6 @@ func newIndex(cat *directory.Catalog) (*Index, error) {
 		}
 	})
 	sort.Slice(ix.docs, func(a, b int) bool { return ix.docs[a].Key < ix.docs[b].Key })
-	return ix, nil
-}
-
-func build(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
-	ix, err := newIndex(cat)
-	if err != nil {
-		return nil, err
-	}
-	bi, err := bleve.NewUsing(dir, ix.mapping, scorch.Name, scorch.Name, nil)
-	if err != nil {
-		return nil, fmt.Errorf("search: build: create index: %w", err)
-	}
-	ix.bi = bi
-	if dir == "" {
-		err = ix.indexInMemory(ctx)
-	} else {
-		err = ix.indexOnDisk(ctx)
-	}
-	if err == nil {
-		err = ix.finish(ctx)
-	}
-	if err != nil {
-		_ = bi.Close()
-		return nil, err
-	}
 	return ix, nil
 }
 
@@ -318,6 +444,12 @@ func (ix *Index) indexOnDisk(ctx context.Context) error {
 			return err
 		}
 	}
+	return ix.seal(ctx)
+}
+
+// seal records the digest of the documents' keys (see checkDocs) and
+// merges the segments into one, which searches read fastest.
+func (ix *Index) seal(ctx context.Context) error {
 	if err := ix.bi.SetInternal(docsKey, ix.docsDigest()); err != nil {
 		return fmt.Errorf("search: build: %w", err)
 	}
@@ -332,14 +464,14 @@ func (ix *Index) indexOnDisk(ctx context.Context) error {
 	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
 		return fmt.Errorf("search: build: merge segments: %w", err)
 	}
-	return nil
+	return ix.sealOrdinals()
 }
 
 // batch indexes documents [start, end) in one bleve batch.
 func (ix *Index) batch(ctx context.Context, start, end int) error {
 	b := ix.bi.NewBatch()
 	for i := start; i < end; i++ {
-		if err := b.IndexAdvanced(ix.docs[i].document(strconv.Itoa(i), ix.text.an)); err != nil {
+		if err := b.IndexAdvanced(ix.docs[i].document(ix.docs[i].Key, ix.text.an)); err != nil {
 			return fmt.Errorf("search: build: index %s: %w", ix.docs[i].Service.Key(), err)
 		}
 	}
@@ -422,8 +554,11 @@ func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
 	}
 }
 
-// loadOrdinals fills ix.ords from bleve's internal ids of the documents.
-// It returns an error if the index cannot be read or lacks a document.
+// loadOrdinals fills ix.ords from bleve's internal ids of the documents:
+// from the table an on-disk index keeps (see sealOrdinals) when it is
+// there and agrees with a sample of the documents, else by looking every
+// document up (about 7 µs each). It returns an error if the index cannot
+// be read or lacks a document.
 func (ix *Index) loadOrdinals() error {
 	adv, err := ix.bi.Advanced()
 	if err != nil {
@@ -434,14 +569,24 @@ func (ix *Index) loadOrdinals() error {
 		return fmt.Errorf("search: build: %w", err)
 	}
 	defer r.Close()
+	lookup := func(i int) (uint64, error) {
+		iid, err := r.InternalID(ix.docs[i].Key)
+		if err != nil || iid == nil {
+			return 0, fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
+		}
+		return iid.Value(), nil
+	}
+	if ix.dir != "" {
+		if kept, err := ix.bi.GetInternal(ordsKey); err == nil && ix.useOrdinals(kept, lookup) {
+			return nil
+		}
+	}
 	nums := make([]uint64, len(ix.docs))
 	var hi uint64
 	for i := range ix.docs {
-		iid, err := r.InternalID(strconv.Itoa(i))
-		if err != nil || iid == nil {
-			return fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
+		if nums[i], err = lookup(i); err != nil {
+			return err
 		}
-		nums[i] = iid.Value()
 		hi = max(hi, nums[i])
 	}
 	ix.ords = make([]int32, hi+1)
@@ -452,6 +597,63 @@ func (ix *Index) loadOrdinals() error {
 		ix.ords[n] = int32(i)
 	}
 	return nil
+}
+
+// ordsKey is the internal key under which an on-disk index keeps its
+// table of ordinals (internal number -> position in the document table),
+// written once its segments are merged.
+var ordsKey = []byte("trellis.ords")
+
+// sealOrdinals works out the ordinals of a finished on-disk index and
+// keeps them in it, so that opening it need not look up every document.
+func (ix *Index) sealOrdinals() error {
+	if err := ix.loadOrdinals(); err != nil {
+		return err
+	}
+	buf := make([]byte, 4*len(ix.ords))
+	for i, o := range ix.ords {
+		binary.LittleEndian.PutUint32(buf[4*i:], uint32(o))
+	}
+	if err := ix.bi.SetInternal(ordsKey, buf); err != nil {
+		return fmt.Errorf("search: build: keep the ordinals: %w", err)
+	}
+	return nil
+}
+
+// useOrdinals takes the kept table when it maps every document once and
+// agrees with lookup on an even sample of them.
+func (ix *Index) useOrdinals(kept []byte, lookup func(int) (uint64, error)) bool {
+	if len(kept) == 0 || len(kept)%4 != 0 {
+		return false
+	}
+	ords := make([]int32, len(kept)/4)
+	num := make([]int64, len(ix.docs))
+	for i := range num {
+		num[i] = -1
+	}
+	for n := range ords {
+		o := int32(binary.LittleEndian.Uint32(kept[4*n:]))
+		ords[n] = o
+		if o < -1 || int(o) >= len(ix.docs) || (o >= 0 && num[o] >= 0) {
+			return false
+		}
+		if o >= 0 {
+			num[o] = int64(n)
+		}
+	}
+	step := max(1, len(ix.docs)/64)
+	for i := range ix.docs {
+		if num[i] < 0 {
+			return false
+		}
+		if i%step == 0 || i == len(ix.docs)-1 {
+			if got, err := lookup(i); err != nil || got != uint64(num[i]) {
+				return false
+			}
+		}
+	}
+	ix.ords = ords
+	return true
 }
 
 // Close releases the index; closing again does nothing. Searches after

@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"math"
-	"strconv"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -58,11 +57,16 @@ func TestTextScoresAreBleves(t *testing.T) {
 			t.Errorf("%v: %d hits, bleve finds %d", words, len(got.Hits), len(want.Hits))
 			continue
 		}
+		// Documents are indexed under their keys.
+		byKey := map[string]int{}
+		for i, d := range ix.Docs() {
+			byKey[d.Key] = i
+		}
 		score := map[int]float64{}
 		for _, h := range want.Hits {
-			n, err := strconv.Atoi(h.ID)
-			if err != nil {
-				t.Fatal(err)
+			n, ok := byKey[h.ID]
+			if !ok {
+				t.Fatalf("bleve hit %q is no document's key", h.ID)
 			}
 			score[n] = h.Score
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,15 +92,15 @@ func entries(t *testing.T, dir string) []string {
 func TestIndexKeptByRevision(t *testing.T) {
 	data, idx := bundled(t), t.TempDir()
 	first := load(t, indexStore(t, data, idx))
-	if first.IndexReused {
+	if first.IndexFrom != snapshot.IndexBuilt {
 		t.Fatal("the first start reopened an index")
 	}
 	if got := entries(t, idx); !slices.Equal(got, []string{first.Revision}) {
 		t.Fatalf("index directory holds %q, want the revision %s", got, first.Revision)
 	}
 	again := load(t, indexStore(t, data, idx))
-	if !again.IndexReused || again.Revision != first.Revision {
-		t.Fatalf("restart on the same files: reused %v, revision %s (first %s)", again.IndexReused, again.Revision, first.Revision)
+	if again.IndexFrom != snapshot.IndexReopened || again.Revision != first.Revision {
+		t.Fatalf("restart on the same files: reused %v, revision %s (first %s)", again.IndexFrom, again.Revision, first.Revision)
 	}
 	for _, q := range [][]string{{"shelter"}, {"food", "pantry"}, {"detox"}} {
 		if a, b := hits(t, first, q...), hits(t, again, q...); !slices.Equal(a, b) {
@@ -112,8 +113,8 @@ func TestIndexKeptByRevision(t *testing.T) {
 	writeFile(t, filepath.Join(data, "listings", "dc", "pantry.yaml"), goodListing)
 	s := indexStore(t, data, idx)
 	s2 := load(t, s)
-	if s2.IndexReused || s2.Revision == first.Revision {
-		t.Fatalf("changed files: reused %v, revision %s", s2.IndexReused, s2.Revision)
+	if s2.IndexFrom != snapshot.IndexBuilt || s2.Revision == first.Revision {
+		t.Fatalf("changed files: reused %v, revision %s", s2.IndexFrom != snapshot.IndexBuilt, s2.Revision)
 	}
 	if got := hits(t, s2, "corner", "pantry"); got[0] != "pantry.groceries\x00main" {
 		t.Errorf("the new listing is not found first: %q", got)
@@ -160,7 +161,7 @@ func TestIndexCutShortIsRebuilt(t *testing.T) {
 			idx := t.TempDir()
 			spoil(t, idx)
 			snap := load(t, indexStore(t, data, idx))
-			if snap.IndexReused {
+			if snap.IndexFrom != snapshot.IndexBuilt {
 				t.Fatal("a spoilt index was reopened")
 			}
 			if got := hits(t, snap, "shelter"); !slices.Equal(got, want) {
@@ -170,5 +171,48 @@ func TestIndexCutShortIsRebuilt(t *testing.T) {
 				t.Errorf("index directory holds %q, want only %s", got, rev)
 			}
 		})
+	}
+}
+
+// TestIndexUpdatedOnReload: a reload after an edit to one listing, a new
+// listing and a removed one reads those files alone and updates a copy of
+// the served index, which then finds what an index built from scratch on
+// the same files finds; the served snapshot's index is left as it was.
+func TestIndexUpdatedOnReload(t *testing.T) {
+	data, idx := bundled(t), t.TempDir()
+	s := indexStore(t, data, idx)
+	first := load(t, s)
+	before := hits(t, first, "shelter")
+
+	files, err := filepath.Glob(filepath.Join(data, "listings", "dc", "*.yaml"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("listing files: %v %v", files, err)
+	}
+	edited, removed := files[0], files[1]
+	b, err := os.ReadFile(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, edited, strings.Replace(string(b), "\nname: ", "\nname: Zebrafinch ", 1))
+	if err := os.Remove(removed); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(data, "listings", "dc", "pantry.yaml"), goodListing)
+
+	second := load(t, s)
+	if second.IndexFrom != snapshot.IndexUpdated || second.ListingsRead != 2 {
+		t.Fatalf("reload: index %q, %d listing files read; want updated, 2 (the edited and the new)", second.IndexFrom, second.ListingsRead)
+	}
+	fresh := load(t, indexStore(t, data, t.TempDir()))
+	if fresh.IndexFrom != snapshot.IndexBuilt || fresh.Revision != second.Revision {
+		t.Fatalf("fresh build: %q, revision %s (updated %s)", fresh.IndexFrom, fresh.Revision, second.Revision)
+	}
+	for _, q := range [][]string{{"shelter"}, {"zebrafinch"}, {"corner", "pantry"}, {"food"}, {"detox"}, {"clinic"}} {
+		if a, b := hits(t, second, q...), hits(t, fresh, q...); !slices.Equal(a, b) {
+			t.Errorf("%q: the updated index finds %q, a fresh build %q", q, a, b)
+		}
+	}
+	if got := hits(t, first, "shelter"); !slices.Equal(got, before) {
+		t.Error("the served snapshot's index changed under it")
 	}
 }

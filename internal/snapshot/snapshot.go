@@ -39,9 +39,10 @@ type Snapshot struct {
 	LoadedAt time.Time
 	// BuildTime is how long loading and indexing took.
 	BuildTime time.Duration
-	// IndexReused is set when the search index was reopened from the
-	// store's IndexDir instead of built.
-	IndexReused bool
+	// IndexFrom says where the search index came from: IndexReopened
+	// from the store's IndexDir, IndexUpdated from the last snapshot's,
+	// IndexBuilt, or "" in memory.
+	IndexFrom IndexOrigin
 	// ListingsRead counts the listing files read and checked for this
 	// snapshot; the others were unchanged since the last load and their
 	// results were reused.
@@ -74,13 +75,15 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, err
 	}
-	return build(ctx, fsys, now, rev, "", nil, nil)
+	return build(ctx, fsys, now, rev, "", nil, nil, nil)
 }
 
 // build is Build for data whose revision the caller has computed, with
 // the search index kept under indexDir when it is set (see openIndex).
 // cache, when set, keeps the listing files' results between builds.
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int), cache *listings.Cache) (*Snapshot, []listings.Error, error) {
+// prev, when set, is the snapshot being served, whose on-disk index a new
+// one is updated from.
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int), cache *listings.Cache, prev *Snapshot) (*Snapshot, []listings.Error, error) {
 	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
@@ -94,11 +97,15 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string,
 		return nil, errs, nil
 	}
 	var ix *search.Index
-	reused := false
+	var from IndexOrigin
 	if indexDir == "" {
 		ix, err = search.Build(ctx, cat)
 	} else {
-		ix, reused, err = openIndex(ctx, cat, indexDir, rev)
+		var prevIx *search.Index
+		if prev != nil {
+			prevIx = prev.Index
+		}
+		ix, from, err = openIndex(ctx, cat, indexDir, rev, prevIx)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
@@ -108,46 +115,68 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string,
 		read -= cache.Reused()
 	}
 	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now,
-		BuildTime: time.Since(start), IndexReused: reused, ListingsRead: read}, nil, nil
+		BuildTime: time.Since(start), IndexFrom: from, ListingsRead: read}, nil, nil
 }
 
+// IndexOrigin says where a snapshot's search index came from.
+type IndexOrigin string
+
+// The origins of an on-disk search index.
+const (
+	IndexReopened IndexOrigin = "reopened"
+	IndexUpdated  IndexOrigin = "updated"
+	IndexBuilt    IndexOrigin = "built"
+)
+
 // openIndex returns the search index of cat kept in dir/rev: reopened
-// when a finished build of the same revision is there, else built. A
-// build writes to dir/rev.partial and renames it to dir/rev only once it
+// when a finished build of the same revision is there, else updated from
+// prev (the index being served, when it is on disk) or built. A build
+// writes to dir/rev.partial and renames it to dir/rev only once it
 // is complete, so a build cut short (a crash, kill -9) leaves no index
 // that could be served; an index that does not open, or does not hold
 // exactly cat's documents, is removed and built again.
-func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string) (*search.Index, bool, error) {
+func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string, prev *search.Index) (*search.Index, IndexOrigin, error) {
 	final := filepath.Join(dir, rev)
 	if _, err := os.Stat(final); err == nil {
 		if ix, err := search.Open(ctx, cat, final); err == nil {
-			return ix, true, nil
+			return ix, IndexReopened, nil
 		}
 		if err := os.RemoveAll(final); err != nil {
-			return nil, false, fmt.Errorf("remove the unusable index %s: %w", final, err)
+			return nil, "", fmt.Errorf("remove the unusable index %s: %w", final, err)
 		}
 	}
 	partial := final + ".partial"
 	if err := os.RemoveAll(partial); err != nil {
-		return nil, false, fmt.Errorf("remove an unfinished index: %w", err)
+		return nil, "", fmt.Errorf("remove an unfinished index: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("create the index directory: %w", err)
+		return nil, "", fmt.Errorf("create the index directory: %w", err)
 	}
-	ix, err := search.BuildDir(ctx, cat, partial)
-	if err != nil {
-		_ = os.RemoveAll(partial)
-		return nil, false, err
+	updated := false
+	if prev != nil {
+		// A previous index that cannot be updated is no reason not to
+		// build a new one.
+		if err := search.UpdateDir(ctx, prev, cat, partial); err == nil {
+			updated = true
+		} else {
+			_ = os.RemoveAll(partial)
+		}
 	}
-	if err := ix.Close(); err != nil {
-		_ = os.RemoveAll(partial)
-		return nil, false, err
+	if !updated {
+		if err := search.BuildDir(ctx, cat, partial); err != nil {
+			_ = os.RemoveAll(partial)
+			return nil, "", err
+		}
 	}
 	if err := os.Rename(partial, final); err != nil {
-		return nil, false, fmt.Errorf("keep the index: %w", err)
+		return nil, "", fmt.Errorf("keep the index: %w", err)
 	}
-	ix, err = search.Open(ctx, cat, final)
-	return ix, false, err
+	origin := IndexBuilt
+	if updated {
+		origin = IndexUpdated
+	}
+	ix, err := search.Open(ctx, cat, final)
+	return ix, origin, err
 }
 
 // pruneIndexes removes from dir every index but those of the revisions
@@ -271,7 +300,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	s.listings.Key = settingsKey(sums, now.In(zone).Format(time.DateOnly))
 	s.listings.Sums = listingSums(sums)
-	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress, &s.listings)
+	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress, &s.listings, s.cur.Load())
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
