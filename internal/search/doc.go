@@ -26,8 +26,7 @@
 //     those gone. Open reopens such a directory, memory-mapped, without
 //     analysing anything, and refuses one that does not hold exactly the
 //     catalog's documents (a digest of the document keys is kept in the
-//     index, with the table of bleve's internal numbers, checked against
-//     a sample). package snapshot keeps one per data revision under the
+//     index). package snapshot keeps one per data revision under the
 //     state directory.
 //
 // Fields: the name (boosted) and all text (name, organization name,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -464,7 +463,7 @@ func (ix *Index) seal(ctx context.Context) error {
 	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
 		return fmt.Errorf("search: build: merge segments: %w", err)
 	}
-	return ix.sealOrdinals()
+	return nil
 }
 
 // batch indexes documents [start, end) in one bleve batch.
@@ -554,11 +553,11 @@ func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
 	}
 }
 
-// loadOrdinals fills ix.ords from bleve's internal ids of the documents:
-// from the table an on-disk index keeps (see sealOrdinals) when it is
-// there and agrees with a sample of the documents, else by looking every
-// document up (about 7 µs each). It returns an error if the index cannot
-// be read or lacks a document.
+// loadOrdinals fills ix.ords from bleve's internal ids of the documents,
+// looking each up by its key (a few µs each). The numbers are those of
+// this reader's segments, which for an index opened read-only never
+// change. It returns an error if the index cannot be read or lacks a
+// document.
 func (ix *Index) loadOrdinals() error {
 	adv, err := ix.bi.Advanced()
 	if err != nil {
@@ -569,24 +568,14 @@ func (ix *Index) loadOrdinals() error {
 		return fmt.Errorf("search: build: %w", err)
 	}
 	defer r.Close()
-	lookup := func(i int) (uint64, error) {
-		iid, err := r.InternalID(ix.docs[i].Key)
-		if err != nil || iid == nil {
-			return 0, fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
-		}
-		return iid.Value(), nil
-	}
-	if ix.dir != "" {
-		if kept, err := ix.bi.GetInternal(ordsKey); err == nil && ix.useOrdinals(kept, lookup) {
-			return nil
-		}
-	}
 	nums := make([]uint64, len(ix.docs))
 	var hi uint64
 	for i := range ix.docs {
-		if nums[i], err = lookup(i); err != nil {
-			return err
+		iid, err := r.InternalID(ix.docs[i].Key)
+		if err != nil || iid == nil {
+			return fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
 		}
+		nums[i] = iid.Value()
 		hi = max(hi, nums[i])
 	}
 	ix.ords = make([]int32, hi+1)
@@ -597,63 +586,6 @@ func (ix *Index) loadOrdinals() error {
 		ix.ords[n] = int32(i)
 	}
 	return nil
-}
-
-// ordsKey is the internal key under which an on-disk index keeps its
-// table of ordinals (internal number -> position in the document table),
-// written once its segments are merged.
-var ordsKey = []byte("trellis.ords")
-
-// sealOrdinals works out the ordinals of a finished on-disk index and
-// keeps them in it, so that opening it need not look up every document.
-func (ix *Index) sealOrdinals() error {
-	if err := ix.loadOrdinals(); err != nil {
-		return err
-	}
-	buf := make([]byte, 4*len(ix.ords))
-	for i, o := range ix.ords {
-		binary.LittleEndian.PutUint32(buf[4*i:], uint32(o))
-	}
-	if err := ix.bi.SetInternal(ordsKey, buf); err != nil {
-		return fmt.Errorf("search: build: keep the ordinals: %w", err)
-	}
-	return nil
-}
-
-// useOrdinals takes the kept table when it maps every document once and
-// agrees with lookup on an even sample of them.
-func (ix *Index) useOrdinals(kept []byte, lookup func(int) (uint64, error)) bool {
-	if len(kept) == 0 || len(kept)%4 != 0 {
-		return false
-	}
-	ords := make([]int32, len(kept)/4)
-	num := make([]int64, len(ix.docs))
-	for i := range num {
-		num[i] = -1
-	}
-	for n := range ords {
-		o := int32(binary.LittleEndian.Uint32(kept[4*n:]))
-		ords[n] = o
-		if o < -1 || int(o) >= len(ix.docs) || (o >= 0 && num[o] >= 0) {
-			return false
-		}
-		if o >= 0 {
-			num[o] = int64(n)
-		}
-	}
-	step := max(1, len(ix.docs)/64)
-	for i := range ix.docs {
-		if num[i] < 0 {
-			return false
-		}
-		if i%step == 0 || i == len(ix.docs)-1 {
-			if got, err := lookup(i); err != nil || got != uint64(num[i]) {
-				return false
-			}
-		}
-	}
-	ix.ords = ords
-	return true
 }
 
 // Close releases the index; closing again does nothing. Searches after
