@@ -330,7 +330,11 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	return ix.seal(ctx)
+	// The changes' small segment joins others only once there are
+	// several (bleve's tiered plan): the large one is not rewritten for
+	// each edit. Opening looks every document's number up, so the
+	// segments may be as many as they are.
+	return ix.seal(ctx, &mergeplan.DefaultMergePlanOptions)
 }
 
 // copyDir copies the regular files of directory from into a new directory
@@ -443,12 +447,13 @@ func (ix *Index) indexOnDisk(ctx context.Context) error {
 			return err
 		}
 	}
-	return ix.seal(ctx)
+	return ix.seal(ctx, &mergeplan.SingleSegmentMergePlanOptions)
 }
 
 // seal records the digest of the documents' keys (see checkDocs) and
-// merges the segments into one, which searches read fastest.
-func (ix *Index) seal(ctx context.Context) error {
+// merges segments as plan says (a new index into one, which searches read
+// fastest).
+func (ix *Index) seal(ctx context.Context, plan *mergeplan.MergePlanOptions) error {
 	if err := ix.bi.SetInternal(docsKey, ix.docsDigest()); err != nil {
 		return fmt.Errorf("search: build: %w", err)
 	}
@@ -460,7 +465,7 @@ func (ix *Index) seal(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("search: build: the index is not a scorch index")
 	}
-	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+	if err := sc.ForceMerge(ctx, plan); err != nil {
 		return fmt.Errorf("search: build: merge segments: %w", err)
 	}
 	return nil
