@@ -1,0 +1,116 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"trellis/internal/listings"
+)
+
+// BenchmarkReload measures what a coordinator waits for: a reload after
+// an edit to one listing (reload-one-ms: the revision, reading and
+// checking the one file, updating a copy of the index, the matcher), and
+// the first load on an empty state directory (cold-s) and a restart that
+// reopens the index (warm-s). The data is the bundled directory, or the
+// one TRELLIS_BENCH_DATA names (for example an imported copy of the
+// national package), linked file by file into a temporary directory so
+// that the edits never touch it. It asserts nothing about time: `make
+// bench` prints the numbers.
+func BenchmarkReload(b *testing.B) {
+	src := "../../data"
+	if dir := os.Getenv("TRELLIS_BENCH_DATA"); dir != "" {
+		src = dir
+	}
+	data := filepath.Join(b.TempDir(), "data")
+	if err := linkTree(src, data); err != nil {
+		b.Fatal(err)
+	}
+	files, err := listings.ListingFiles(os.DirFS(data))
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no listing files in %s: %v", src, err)
+	}
+	edited := filepath.Join(data, filepath.FromSlash(files[len(files)/2]))
+	orig, err := os.ReadFile(edited)
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx := filepath.Join(b.TempDir(), "index")
+	ctx := context.Background()
+
+	t0 := time.Now()
+	s := NewStore(os.DirFS(data), time.Now)
+	s.IndexDir = idx
+	if _, err := s.Reload(ctx); err != nil {
+		b.Fatal(err)
+	}
+	cold := time.Since(t0)
+	t0 = time.Now()
+	warm := NewStore(os.DirFS(data), time.Now)
+	warm.IndexDir = idx
+	snap, err := warm.Reload(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	warmTime := time.Since(t0)
+	if snap.IndexFrom != IndexReopened {
+		b.Fatalf("restart: index %s, want reopened", snap.IndexFrom)
+	}
+
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		// A new file, not a write through the link to the original.
+		if err := os.Remove(edited); err != nil {
+			b.Fatal(err)
+		}
+		text := strings.Replace(string(orig), "\nname: ", fmt.Sprintf("\nname: Edit %d ", i), 1)
+		if err := os.WriteFile(edited, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		snap, err := s.Reload(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if snap.ListingsRead != 1 || snap.IndexFrom != IndexUpdated {
+			b.Fatalf("reload %d: %d listing files read, index %s; want 1, updated", i, snap.ListingsRead, snap.IndexFrom)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "reload-one-ms")
+	b.ReportMetric(cold.Seconds(), "cold-s")
+	b.ReportMetric(warmTime.Seconds(), "warm-s")
+	b.ReportMetric(float64(snap.Catalog.ServiceCount()), "services")
+}
+
+// linkTree makes to a copy of the tree at from whose files are hard
+// links to from's (copies where links cannot be made).
+func linkTree(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if err := os.Link(p, dst); err == nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+}
