@@ -333,10 +333,13 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	if old != nil {
 		// Searches still running on the old index hold their own reader;
 		// closing only stops new ones, and nothing takes the old pointer
-		// any more. Give in-flight requests time to finish first.
+		// any more. Give in-flight requests time to finish first. Only the
+		// index is held meanwhile: the rest of the old snapshot (its
+		// matcher, its document table) goes as soon as its last request.
+		oldIndex := old.Index
 		go func() {
 			time.Sleep(30 * time.Second)
-			_ = old.Index.Close()
+			_ = oldIndex.Close()
 		}()
 	}
 	return snap, nil
