@@ -39,6 +39,9 @@ type Category struct {
 	// operate (farmers markets: spring to fall); a listing that gives no
 	// season of its own is taken to follow it.
 	UsualSeason *Season
+	// Also are the categories a search looks in when none of this
+	// subcategory's services is near, instead of its parent.
+	Also []string
 }
 
 // Taxonomy is the two-level tree of needs categories (data/taxonomy.yaml).

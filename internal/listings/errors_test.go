@@ -402,6 +402,9 @@ func TestBrokenSettings(t *testing.T) {
 				`16:13: duplicate category id "food.pantry" (first at line 11)`,
 				`18:5: missing required key "label" (with en and es text)`,
 				`19:9: duplicate category id "food" (first at line 4)`,
+				`23:5: also is for subcategories (where to look when none is near, instead of the parent); "legal" is a top-level category`,
+				`27:16: also: unknown category "legal.nowhere" (give full ids, e.g. healthcare.primary-care)`,
+				`27:31: also: "legal.aid" names the category itself`,
 			},
 		},
 	})

@@ -340,6 +340,11 @@ type TaxonomyCategory struct {
 	Synonyms    map[string][]string `yaml:"synonyms,omitempty" json:"synonyms,omitempty"`
 	// UsualSeason is when the category's services usually operate, for
 	// listings that give no season (farmers markets).
-	UsualSeason *Season            `yaml:"usual_season,omitempty" json:"usual_season,omitempty"`
-	Children    []TaxonomyCategory `yaml:"children,omitempty" json:"children,omitempty"`
+	UsualSeason *Season `yaml:"usual_season,omitempty" json:"usual_season,omitempty"`
+	// Also, for a subcategory, are the categories to look in when none
+	// of its services is near, instead of its parent (health insurance
+	// enrollment: the community health centers that enroll people, not
+	// every income and benefits office).
+	Also     []string           `yaml:"also,omitempty" json:"also,omitempty"`
+	Children []TaxonomyCategory `yaml:"children,omitempty" json:"children,omitempty"`
 }

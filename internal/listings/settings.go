@@ -118,6 +118,13 @@ func (c *checker) taxonomy(t *TaxonomyFile) *directory.Taxonomy {
 	}
 	seen := map[string]pos{}
 	var roots []*directory.Category
+	// The subcategories that name others in also, checked once every id
+	// is known.
+	type alsoOf struct {
+		tc  *TaxonomyCategory
+		cat *directory.Category
+	}
+	var withAlso []alsoOf
 	for i := range t.Categories {
 		tc := &t.Categories[i]
 		if !c.ok(tc) {
@@ -137,9 +144,29 @@ func (c *checker) taxonomy(t *TaxonomyFile) *directory.Taxonomy {
 			}
 			if child := c.category1(cc, root, seen); child != nil {
 				root.Children = append(root.Children, child)
+				if len(cc.Also) > 0 {
+					withAlso = append(withAlso, alsoOf{cc, child})
+				}
 			}
 		}
+		if len(tc.Also) > 0 {
+			c.fail(&tc.Also, tc, "also is for subcategories (where to look when none is near, instead of the parent); %q is a top-level category", tc.ID)
+		}
 		roots = append(roots, root)
+	}
+	for _, a := range withAlso {
+		for k := range a.tc.Also {
+			id := &a.tc.Also[k]
+			switch _, known := seen[*id]; {
+			case !c.ok(id):
+			case !known:
+				c.fail(id, a.tc, "also: unknown category %q (give full ids, e.g. healthcare.primary-care)", *id)
+			case *id == a.cat.ID:
+				c.fail(id, a.tc, "also: %q names the category itself", *id)
+			default:
+				a.cat.Also = append(a.cat.Also, *id)
+			}
+		}
 	}
 	return directory.NewTaxonomy(roots)
 }

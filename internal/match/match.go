@@ -366,19 +366,25 @@ func (m *Matcher) run(ctx context.Context, t *task) (*outcome, error) {
 		return nil, err
 	}
 	// Each subcategory asked for that has fewer than MinResults near is
-	// widened to its parent on its own: "dope sick, need help now" reads
-	// detox and crisis, and the crisis services near must not hide that no
-	// detox is.
+	// widened on its own, to its parent or to the categories the taxonomy
+	// names in its also: "dope sick, need help now" reads detox and
+	// crisis, and the crisis services near must not hide that no detox is.
 	var from []string
 	for _, c := range ra.Categories {
 		root := directory.RootOf(c)
 		if root == c || slices.Contains(ra.Categories, root) {
 			continue
 		}
+		to := []string{root}
+		if cat := m.tax.Category(c); cat != nil && len(cat.Also) > 0 {
+			to = cat.Also
+		}
 		if m.eligible(t, cands, steps[0], c) < MinResults {
 			from = append(from, c)
-			if !slices.Contains(widened, root) {
-				widened = append(widened, root)
+			for _, w := range to {
+				if !slices.Contains(widened, w) && !slices.Contains(ra.Categories, w) {
+					widened = append(widened, w)
+				}
 			}
 		}
 	}

@@ -507,3 +507,28 @@ func TestNoPersonExcludesNobodyForWhoTheyAre(t *testing.T) {
 		t.Errorf("%d results of %d considered", len(n.Results), n.Considered)
 	}
 }
+
+// TestWidensToWhatTheTaxonomySays: a subcategory that names where else to
+// look (taxonomy.yaml "also": health insurance enrollment at community
+// health centers) widens there, not to its parent, and says so.
+func TestWidensToWhatTheTaxonomySays(t *testing.T) {
+	snap, m := dc(t)
+	if c := snap.Catalog.Taxonomy.Category("income.health-insurance"); c == nil || !slices.Equal(c.Also, []string{"healthcare.primary-care"}) {
+		t.Fatalf("taxonomy: health insurance enrollment has also %v", c)
+	}
+	n := matchOne(t, m, Profile{Place: place(t, snap, "20010"), Now: dcNow, Lang: "en", Needs: []Need{{Text: "sign up for medicaid"}}})
+	if !slices.Equal(n.Widening.From, []string{"income.health-insurance"}) || !slices.Equal(n.Widening.To, []string{"healthcare.primary-care"}) {
+		t.Fatalf("widened %v to %v, want health insurance enrollment to primary care", n.Widening.From, n.Widening.To)
+	}
+	if !strings.Contains(n.Widening.Why, "Primary care") && !strings.Contains(n.Widening.Why, "primary care") {
+		t.Errorf("why %q does not name primary care", n.Widening.Why)
+	}
+	if len(n.Results) < 3 {
+		t.Fatalf("%d results", len(n.Results))
+	}
+	for _, r := range n.Results[:3] {
+		if !r.Service.HasCategory("healthcare.primary-care") && !r.Service.HasCategory("income.health-insurance") {
+			t.Errorf("%s (%v) among the first three", r.Service.Key(), r.Service.Categories)
+		}
+	}
+}
