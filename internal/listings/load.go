@@ -71,7 +71,7 @@ type Cache struct {
 
 	key     string
 	results map[string]cachedListing
-	reused  int
+	read    int
 }
 
 type cachedListing struct {
@@ -79,9 +79,9 @@ type cachedListing struct {
 	r   listingResult
 }
 
-// Reused returns how many listing files the last load took from the
-// cache.
-func (c *Cache) Reused() int { return c.reused }
+// Read returns how many listing files the last load read and checked;
+// the others it took from the cache.
+func (c *Cache) Read() int { return c.read }
 
 // Load reads the data directory fsys (directory.yaml, taxonomy.yaml,
 // vocabulary.yaml when present, every
@@ -201,12 +201,12 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 			return got.r, ok && got.sum == sum
 		}
 	}
-	results, reused, err := loadListings(e, files, cached, opt.Progress)
+	results, read, err := loadListings(e, files, cached, opt.Progress)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c := opt.Cache; c != nil && opt.Positions == nil {
-		c.key, c.reused = c.Key, reused
+		c.key, c.read = c.Key, read
 		c.results = make(map[string]cachedListing, len(files))
 		for i, name := range files {
 			if sum, ok := c.Sums[name]; ok {
@@ -330,8 +330,8 @@ type listingResult struct {
 
 // loadListings decodes, checks and converts the listing files in parallel,
 // taking the result of a file cached gives one for instead (cached may be
-// nil). Results are in the order of files, with how many were cached. It
-// returns the first read failure in that order.
+// nil). Results are in the order of files, with how many files were read.
+// It returns the first read failure in that order.
 func loadListings(e *env, files []string, cached func(string) (listingResult, bool), progress func(done, total int)) ([]listingResult, int, error) {
 	results := make([]listingResult, len(files))
 	ioErrs := make([]error, len(files))
@@ -345,7 +345,6 @@ func loadListings(e *env, files []string, cached func(string) (listingResult, bo
 		}
 		todo = append(todo, i)
 	}
-	reused := len(files) - len(todo)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var done atomic.Int64
@@ -372,7 +371,7 @@ func loadListings(e *env, files []string, cached func(string) (listingResult, bo
 			return nil, 0, err
 		}
 	}
-	return results, reused, nil
+	return results, len(todo), nil
 }
 
 // loadListing decodes, checks and converts one listing file. It returns an

@@ -110,9 +110,9 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	read := len(cat.Organizations)
+	read := len(cat.Organizations) // one listing file each
 	if cache != nil {
-		read -= cache.Reused()
+		read = cache.Read()
 	}
 	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now,
 		BuildTime: time.Since(start), IndexFrom: from, ListingsRead: read}, nil, nil
