@@ -23,11 +23,12 @@
 //     UpdateDir copies the directory of the index being served and applies
 //     only what changed: documents whose service or location is not the
 //     very one indexed before (a reload shares unchanged listings), and
-//     those gone. Open reopens such a directory, memory-mapped, without
-//     analysing anything, and refuses one that does not hold exactly the
-//     catalog's documents (a digest of the document keys is kept in the
-//     index). package snapshot keeps one per data revision under the
-//     state directory.
+//     those gone. Both write beside the directory, rename only a complete
+//     index into place and open it. Open reopens such a directory,
+//     memory-mapped, without analysing anything, and refuses one that does
+//     not hold exactly the catalog's documents (a digest of the document
+//     keys is kept in the index). package snapshot keeps one per data
+//     revision under the state directory.
 //
 // Fields: the name (boosted) and all text (name, organization name,
 // description) analyzed by the trellis analyzer (ASCII folding, words,

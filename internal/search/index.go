@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -163,47 +161,109 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 	return ix, nil
 }
 
-// BuildDir writes the index of cat to dir, which must not exist yet, and
-// closes it: documents go to bleve in batches of diskBatch, so that
-// memory holds the analysis of a few thousand documents at a time, not of
-// the whole directory, and the segments are then merged into one. Open
-// reopens the directory for searches. A dir left by a build that did not
-// finish holds no complete index (callers build in a temporary directory
-// and rename it; see snapshot).
-func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) error {
-	if dir == "" {
-		return fmt.Errorf("search: build: no directory")
+// BuildDir writes the index of cat to dir and opens it for searches:
+// documents go to bleve in batches of diskBatch, so that memory holds the
+// analysis of a few thousand documents at a time, not of the whole
+// directory, and the segments are then merged into one. The index is
+// written beside dir (see partialDir) and renamed to dir only once
+// complete, so a build cut short (a crash, kill -9) never leaves an index
+// at dir. dir must not hold an index: callers remove one that Open
+// refused.
+func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
+	ix, err := newIndex(cat)
+	if err != nil {
+		return nil, err
+	}
+	part, err := partialDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	bi, err := bleve.NewUsing(part, ix.mapping, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: build: create index: %w", err)
+	}
+	ix.bi = bi
+	return ix.keep(ctx, part, dir, ix.indexOnDisk(ctx))
+}
+
+// UpdateDir is BuildDir for a catalog that shares most of its listings
+// with prev's, an on-disk index: it copies prev's directory and only
+// deletes the documents prev has and cat does not, and indexes those cat
+// has anew or changed. A document is unchanged when its service and
+// location are the very ones prev indexed (a reload shares the unchanged
+// listings' organizations with the catalog before), so an edit to one
+// listing of a national directory analyses one document, not 51,000.
+func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir string) (*Index, error) {
+	if prev == nil || prev.dir == "" {
+		return nil, fmt.Errorf("search: update: the previous index is not on disk")
 	}
 	ix, err := newIndex(cat)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	bi, err := bleve.NewUsing(dir, ix.mapping, scorch.Name, scorch.Name, nil)
+	part, err := partialDir(dir)
 	if err != nil {
-		return fmt.Errorf("search: build: create index: %w", err)
+		return nil, err
 	}
-	ix.bi, ix.dir = bi, dir
-	return ix.closeAfter(ix.indexOnDisk(ctx))
+	if err := os.CopyFS(part, os.DirFS(prev.dir)); err != nil {
+		_ = os.RemoveAll(part)
+		return nil, fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
+	}
+	bi, err := bleve.Open(part)
+	if err != nil {
+		_ = os.RemoveAll(part)
+		return nil, fmt.Errorf("search: update: open %s: %w", part, err)
+	}
+	ix.bi = bi
+	return ix.keep(ctx, part, dir, ix.applyChanges(ctx, prev))
 }
 
-// closeAfter closes the index after work that returned err, and returns
-// the first error.
-func (ix *Index) closeAfter(err error) error {
-	if cerr := ix.Close(); err == nil && cerr != nil {
-		err = cerr
+// partialDir returns where the index for dir is written until it is
+// complete, after removing what a write cut short left there.
+func partialDir(dir string) (string, error) {
+	part := dir + ".partial"
+	if err := os.RemoveAll(part); err != nil {
+		return "", fmt.Errorf("search: remove an unfinished index: %w", err)
 	}
-	return err
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return "", fmt.Errorf("search: create the index directory: %w", err)
+	}
+	return part, nil
 }
 
-// Open reopens the index BuildDir built in dir for a catalog equal to cat
-// (the same files: the same revision). It returns an error, and leaves
-// the directory as it is, when dir holds no index bleve can open, or one
-// that does not hold exactly cat's documents: callers then build again.
+// keep finishes a write to part that returned err: it closes the writer,
+// renames part to dir when all went well (else removes it), and opens dir
+// for searches.
+func (ix *Index) keep(ctx context.Context, part, dir string, err error) (*Index, error) {
+	if cerr := ix.bi.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("search: close %s: %w", part, cerr)
+	}
+	if err == nil {
+		err = os.Rename(part, dir)
+	}
+	if err != nil {
+		_ = os.RemoveAll(part)
+		return nil, err
+	}
+	return ix.open(ctx, dir)
+}
+
+// Open reopens the index BuildDir or UpdateDir wrote in dir for a catalog
+// equal to cat (the same files: the same revision). It returns an error,
+// and leaves the directory as it is, when dir holds no index bleve can
+// open, or one that does not hold exactly cat's documents: callers then
+// build again.
 func Open(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
 	ix, err := newIndex(cat)
 	if err != nil {
 		return nil, err
 	}
+	return ix.open(ctx, dir)
+}
+
+// open opens dir read-only as ix's bleve index and reads what searches
+// need from it.
+func (ix *Index) open(ctx context.Context, dir string) (*Index, error) {
 	bi, err := bleve.OpenUsing(dir, map[string]any{"read_only": true})
 	if err != nil {
 		return nil, fmt.Errorf("search: open %s: %w", dir, err)
@@ -224,9 +284,9 @@ func Open(ctx context.Context, cat *directory.Catalog, dir string) (*Index, erro
 // digest of its documents' keys (docsDigest).
 var docsKey = []byte("trellis.docs")
 
-// docsDigest is a digest of the documents' keys in order: bleve's
-// document ids are their positions, so an index holds a catalog's
-// documents exactly when its digest is the catalog's.
+// docsDigest is a digest of the documents' keys in order, which are
+// bleve's document ids: an index holds a catalog's documents exactly when
+// its digest is the catalog's.
 func (ix *Index) docsDigest() []byte {
 	h := sha256.New()
 	for _, d := range ix.docs {
@@ -256,38 +316,8 @@ func (ix *Index) checkDocs() error {
 	return nil
 }
 
-// UpdateDir is BuildDir for a catalog that shares most of its listings
-// with prev's, an index Open opened: it copies prev's directory to dir
-// (which must not exist yet) and only deletes the
-// documents prev has and cat does not, and indexes those cat has anew or
-// changed. A document is unchanged when its service and location are the
-// very ones prev indexed (a reload shares the unchanged listings'
-// organizations with the catalog before). An edit to one listing of a
-// national directory takes a fraction of a second instead of a rebuild.
-func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir string) error {
-	if prev == nil || prev.dir == "" {
-		return fmt.Errorf("search: update: the previous index is not on disk")
-	}
-	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("search: update: %s exists", dir)
-	}
-	if err := copyDir(prev.dir, dir); err != nil {
-		return fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
-	}
-	ix, err := newIndex(cat)
-	if err != nil {
-		return err
-	}
-	bi, err := bleve.Open(dir)
-	if err != nil {
-		return fmt.Errorf("search: update: open %s: %w", dir, err)
-	}
-	ix.bi, ix.dir = bi, dir
-	return ix.closeAfter(ix.applyChanges(ctx, prev))
-}
-
 // applyChanges brings the copy of prev's index to ix's documents, then
-// merges its segments into one.
+// seals it.
 func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 	before := make(map[string]*Doc, len(prev.docs))
 	for i := range prev.docs {
@@ -335,38 +365,6 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 	// each edit. Opening looks every document's number up, so the
 	// segments may be as many as they are.
 	return ix.seal(ctx, &mergeplan.DefaultMergePlanOptions)
-}
-
-// copyDir copies the regular files of directory from into a new directory
-// to (a bleve index directory holds no subdirectories but scorch's own).
-func copyDir(from, to string) error {
-	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(from, p)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o700)
-		}
-		src, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, src); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }
 
 // diskBatch is how many documents go to an on-disk index in one batch.

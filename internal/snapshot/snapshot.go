@@ -129,12 +129,12 @@ const (
 )
 
 // openIndex returns the search index of cat kept in dir/rev: reopened
-// when a finished build of the same revision is there, else updated from
-// prev (the index being served, when it is on disk) or built. A build
-// writes to dir/rev.partial and renames it to dir/rev only once it
-// is complete, so a build cut short (a crash, kill -9) leaves no index
-// that could be served; an index that does not open, or does not hold
-// exactly cat's documents, is removed and built again.
+// when a finished index of the same revision is there, else updated from
+// prev (the index being served, when it is on disk) or built. An index
+// that does not open, or does not hold exactly cat's documents, is
+// removed first. search writes beside dir/rev and renames only a complete
+// index into place, so a build cut short (a crash, kill -9) is never
+// served.
 func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string, prev *search.Index) (*search.Index, IndexOrigin, error) {
 	final := filepath.Join(dir, rev)
 	if _, err := os.Stat(final); err == nil {
@@ -145,38 +145,15 @@ func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string, pre
 			return nil, "", fmt.Errorf("remove the unusable index %s: %w", final, err)
 		}
 	}
-	partial := final + ".partial"
-	if err := os.RemoveAll(partial); err != nil {
-		return nil, "", fmt.Errorf("remove an unfinished index: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, "", fmt.Errorf("create the index directory: %w", err)
-	}
-	updated := false
 	if prev != nil {
 		// A previous index that cannot be updated is no reason not to
 		// build a new one.
-		if err := search.UpdateDir(ctx, prev, cat, partial); err == nil {
-			updated = true
-		} else {
-			_ = os.RemoveAll(partial)
+		if ix, err := search.UpdateDir(ctx, prev, cat, final); err == nil {
+			return ix, IndexUpdated, nil
 		}
 	}
-	if !updated {
-		if err := search.BuildDir(ctx, cat, partial); err != nil {
-			_ = os.RemoveAll(partial)
-			return nil, "", err
-		}
-	}
-	if err := os.Rename(partial, final); err != nil {
-		return nil, "", fmt.Errorf("keep the index: %w", err)
-	}
-	origin := IndexBuilt
-	if updated {
-		origin = IndexUpdated
-	}
-	ix, err := search.Open(ctx, cat, final)
-	return ix, origin, err
+	ix, err := search.BuildDir(ctx, cat, final)
+	return ix, IndexBuilt, err
 }
 
 // pruneIndexes removes from dir every index but those of the revisions
