@@ -264,16 +264,9 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 // "years", "yrs", "yo" or "años", or opening the text before "and" or "y"
 // ("17 and got kicked out"). It returns the age and the number as typed.
 func ageIn(ws []string) (int, string, bool) {
-	num := func(i int) (int, bool) {
-		if i < 0 || i >= len(ws) {
-			return 0, false
-		}
-		n, err := strconv.Atoi(ws[i])
-		return n, err == nil && n >= 10 && n <= 99 && len(ws[i]) == 2
-	}
-	for i := range ws {
-		n, ok := num(i)
-		if !ok {
+	for i, w := range ws {
+		n, err := strconv.Atoi(w)
+		if err != nil || len(w) != 2 || n < 10 {
 			continue
 		}
 		prev, next := "", ""
@@ -284,11 +277,11 @@ func ageIn(ws []string) (int, string, bool) {
 			next = ws[i+1]
 		}
 		switch {
-		case slices.Contains([]string{"im", "i'm", "age", "aged", "tengo"}, prev),
+		case slices.Contains([]string{"im", "age", "aged", "tengo"}, prev), // "I'm" is folded to "im"
 			prev == "am" && i > 1 && ws[i-2] == "i",
 			slices.Contains([]string{"years", "year", "yrs", "yr", "yo", "anos", "ano"}, next),
 			i == 0 && (next == "and" || next == "y"):
-			return n, ws[i], true
+			return n, w, true
 		}
 	}
 	return 0, "", false
@@ -315,12 +308,7 @@ func (v *Vocabulary) spell(w string, sp Speller) token {
 	// need on its own ("lawyer" over "later", which only says when), then
 	// one the listings also hold (the directory's own spelling,
 	// "methadone" over "metadona"), then the first in lexical order.
-	best, bestD, bestRank := "", maxd+1, -1
-	for _, c := range v.words {
-		d := editDistance(w, c, bestD)
-		if d > bestD || d > maxd || !plausible(w, c, d) {
-			continue
-		}
+	best, bestD := v.nearest(w, maxd, func(c string) (int, bool) {
 		rank := 0
 		if len(v.phrases[Stem(c)].cats) > 0 {
 			rank += 2
@@ -328,10 +316,8 @@ func (v *Vocabulary) spell(w string, sp Speller) token {
 		if sp != nil && sp.Known(c) {
 			rank++
 		}
-		if d < bestD || rank > bestRank {
-			best, bestD, bestRank = c, d, rank
-		}
-	}
+		return rank, true
+	})
 	if sp != nil {
 		// The nearest plausible listing word, nearest first.
 		for _, sug := range sp.Suggest(w, 5) {
@@ -359,19 +345,31 @@ func (v *Vocabulary) inPhrase(toks []token, i int) string {
 	if maxd == 0 || strings.ContainsAny(w, "0123456789") {
 		return ""
 	}
-	best, bestD := "", maxd+1
-	for _, c := range v.words {
-		d := editDistance(w, c, bestD)
-		if d >= bestD || d > maxd || !plausible(w, c, d) {
-			continue
-		}
+	best, _ := v.nearest(w, maxd, func(c string) (int, bool) {
 		_, before := v.phrases[key([]string{toks[max(i-1, 0)].word, c})]
 		_, after := v.phrases[key([]string{c, toks[min(i+1, len(toks)-1)].word})]
-		if (i > 0 && before) || (i+1 < len(toks) && after) {
-			best, bestD = c, d
+		return 0, (i > 0 && before) || (i+1 < len(toks) && after)
+	})
+	return best
+}
+
+// nearest returns the vocabulary word nearest to w within maxd edits that
+// is a plausible slip for it and that accept takes, with its distance;
+// among words as near, the one accept ranks highest, then the first in
+// lexical order. It returns "" when none is.
+func (v *Vocabulary) nearest(w string, maxd int, accept func(c string) (rank int, ok bool)) (string, int) {
+	best, bestD, bestRank := "", maxd+1, -1
+	for _, c := range v.words {
+		d := editDistance(w, c, bestD)
+		if d > bestD || d > maxd || !plausible(w, c, d) {
+			continue
+		}
+		rank, ok := accept(c)
+		if ok && (d < bestD || rank > bestRank) {
+			best, bestD, bestRank = c, d, rank
 		}
 	}
-	return best
+	return best, bestD
 }
 
 // plausible reports whether correcting typed to c, d edits away, is a
