@@ -174,7 +174,7 @@ func (ix *Index) OrganizationRecord(id string) *directory.Organization {
 func (ix *Index) OrganizationID(o *directory.Organization) string { return ix.orgID[o].String() }
 
 // ServiceAtLocation returns the service_at_location with HSDS id id, with
-// its location, or nil.
+// its location and its service fully nested, or nil.
 func (ix *Index) ServiceAtLocation(id string) *ServiceAtLocation {
 	u, ok := byID(id)
 	ref, found := ix.sals[u]
@@ -185,16 +185,21 @@ func (ix *Index) ServiceAtLocation(id string) *ServiceAtLocation {
 }
 
 // ServiceAtLocationOf returns catalog service s at its location l, with
-// the location, or nil when l is confidential (never exported) or not one
-// of s's.
+// the location and the service fully nested (built once), or nil when l
+// is confidential (never exported) or not one of s's.
 func (ix *Index) ServiceAtLocationOf(s *directory.Service, l *directory.Location) *ServiceAtLocation {
 	if l == nil || l.Confidential || !slices.Contains(s.Locations, l) {
 		return nil
 	}
 	id := salID(s.Key(), l.ID).String()
-	for _, sal := range ix.build(s.Org).ServiceAtLocations {
-		if sal.ID == id {
-			return sal
+	d := ix.build(s.Org)
+	for _, svc := range d.Services {
+		for _, sal := range svc.ServiceAtLocations {
+			if sal.ID == id {
+				out := *sal
+				out.Service = svc
+				return &out
+			}
 		}
 	}
 	return nil

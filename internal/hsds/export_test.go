@@ -468,8 +468,12 @@ func TestIndexBuildsWhatExportWrites(t *testing.T) {
 			for _, s := range ds.Services {
 				same("service "+s.ID, ix.Service(s.ID), s)
 			}
-			for _, sal := range ds.ServiceAtLocations {
-				same("service_at_location "+sal.ID, ix.ServiceAtLocation(sal.ID), sal)
+			for _, svc := range ds.Services {
+				for _, sal := range svc.ServiceAtLocations {
+					want := *sal
+					want.Service = svc
+					same("service_at_location "+sal.ID, ix.ServiceAtLocation(sal.ID), &want)
+				}
 			}
 			if len(ds.Services) == 0 {
 				t.Fatal("nothing exported")

@@ -9,6 +9,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"iter"
 	"math"
 	"net/http"
 	"slices"
@@ -58,11 +59,7 @@ func (s *API) hsdsRoutes(e *echo.Echo) {
 	g.GET("/taxonomy_terms/:id", hsdsByID(s, "/taxonomy_terms/{id}", "taxonomy_term", (*hsds.Index).TaxonomyTerm, nil))
 	g.GET("/service_at_locations", s.hsdsServiceAtLocations)
 	g.GET("/service_at_locations/:id", hsdsByID(s, "/service_at_locations/{id}", "service_at_location", (*hsds.Index).ServiceAtLocation,
-		func(ix *hsds.Index, sal *hsds.ServiceAtLocation) any {
-			out := *sal
-			out.Service = ix.Service(sal.ServiceID)
-			return &out
-		}))
+		nil))
 }
 
 // hsdsData returns the snapshot being served and its HSDS form (built
@@ -308,16 +305,33 @@ func (f *serviceFilter) near(l *directory.Location) bool {
 	return l.HasPoint && geo.Distance(f.place.Point, l.Point) <= f.proximity
 }
 
-// exported returns the locations of cs that HSDS shows (not the
+// serviceNear reports whether service cs is within the proximity of the
+// postcode: one of its exported locations is, or it has none (then its
+// service area decides, which keep checks).
+func (f *serviceFilter) serviceNear(cs *directory.Service) bool {
+	if f.proximity <= 0 {
+		return true
+	}
+	located := false
+	for l := range exported(cs) {
+		if f.near(l) {
+			return true
+		}
+		located = true
+	}
+	return !located
+}
+
+// exported yields the locations of cs that HSDS shows (not the
 // confidential ones).
-func exported(cs *directory.Service) []*directory.Location {
-	var out []*directory.Location
-	for _, l := range cs.Locations {
-		if !l.Confidential {
-			out = append(out, l)
+func exported(cs *directory.Service) iter.Seq[*directory.Location] {
+	return func(yield func(*directory.Location) bool) {
+		for _, l := range cs.Locations {
+			if !l.Confidential && !yield(l) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // matches returns the documents the search text names, read as every
@@ -368,30 +382,22 @@ func (s *API) hsdsServices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var candidates []*directory.Service
+	var out []*directory.Service
+	consider := func(cs *directory.Service) {
+		if q.f.keep(q.ix, cs) && q.f.serviceNear(cs) {
+			out = append(out, cs)
+		}
+	}
 	if q.searched {
 		seen := map[*directory.Service]bool{}
 		for _, h := range q.hits {
 			if cs := q.snap.Catalog.Service(h.ServiceKey); cs != nil && !seen[cs] {
 				seen[cs] = true
-				candidates = append(candidates, cs)
+				consider(cs)
 			}
 		}
 	} else {
-		candidates = make([]*directory.Service, 0, q.snap.Catalog.ServiceCount())
-		for _, o := range q.snap.Catalog.Organizations {
-			candidates = append(candidates, o.Services...)
-		}
-	}
-	var out []*directory.Service
-	for _, cs := range candidates {
-		if !q.f.keep(q.ix, cs) {
-			continue
-		}
-		if locs := exported(cs); len(locs) > 0 && !slices.ContainsFunc(locs, q.f.near) {
-			continue
-		}
-		out = append(out, cs)
+		q.snap.Catalog.Services(consider)
 	}
 	return writeList(c, q.pg, out, func(cs *directory.Service) any {
 		svc := q.ix.ServiceOf(cs)
@@ -408,44 +414,35 @@ func (s *API) hsdsServiceAtLocations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var candidates []hsds.SALRef
+	var out []hsds.SALRef
+	consider := func(cs *directory.Service, l *directory.Location) {
+		if q.f.keep(q.ix, cs) && q.f.near(l) {
+			out = append(out, hsds.SALRef{Service: cs, Location: l})
+		}
+	}
 	if q.searched {
 		for _, h := range q.hits {
-			cs := q.snap.Catalog.Service(h.ServiceKey)
-			if cs == nil {
-				continue
-			}
-			for _, l := range exported(cs) {
-				if l.ID == h.LocationID {
-					candidates = append(candidates, hsds.SALRef{Service: cs, Location: l})
+			if cs := q.snap.Catalog.Service(h.ServiceKey); cs != nil {
+				for l := range exported(cs) {
+					if l.ID == h.LocationID {
+						consider(cs, l)
+					}
 				}
 			}
 		}
 	} else {
-		for _, o := range q.snap.Catalog.Organizations {
-			for _, cs := range o.Services {
-				for _, l := range exported(cs) {
-					candidates = append(candidates, hsds.SALRef{Service: cs, Location: l})
-				}
+		q.snap.Catalog.Services(func(cs *directory.Service) {
+			for l := range exported(cs) {
+				consider(cs, l)
 			}
-		}
-	}
-	var out []hsds.SALRef
-	for _, ref := range candidates {
-		if q.f.keep(q.ix, ref.Service) && q.f.near(ref.Location) {
-			out = append(out, ref)
-		}
+		})
 	}
 	return writeList(c, q.pg, out, func(ref hsds.SALRef) any {
-		sal := *q.ix.ServiceAtLocationOf(ref.Service, ref.Location)
-		svc := q.ix.ServiceOf(ref.Service)
-		if q.f.full {
-			sal.Service = svc
-			return &sal
+		sal := q.ix.ServiceAtLocationOf(ref.Service, ref.Location)
+		if !q.f.full {
+			sal.Location, sal.Service = sal.Location.Flat(), sal.Service.Flat()
 		}
-		sal.Location = sal.Location.Flat()
-		sal.Service = svc.Flat()
-		return &sal
+		return sal
 	})
 }
 
