@@ -60,13 +60,18 @@ func (d *dictionary) has(w string) bool {
 }
 
 // Common reports whether w, a folded word, is an everyday English or
-// Spanish word.
+// Spanish word. The lists hold words in their dictionary form, so a
+// plural of one is one too: "anos" (años, years, typed without the
+// tilde) is not a slip for "banos".
 func Common(w string) bool {
 	dictOnce.Do(loadDictionaries)
 	for i := range dict {
 		if dict[i].has(w) {
 			return true
 		}
+	}
+	if s := Stem(w); s != w {
+		return Common(s)
 	}
 	return false
 }

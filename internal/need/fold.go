@@ -62,9 +62,14 @@ func Words(s string) []string {
 // Stem returns the light plural stem of a folded word, the same for
 // English and Spanish plurals people type: "shelters" and "shelter",
 // "pantries" and "pantry", "clases" and "clase", "albergues" and
-// "albergue". It is only used to compare words with words, so it need not
-// be a real word.
+// "albergue". A Spanish infinitive with a pronoun joined to it is its
+// infinitive: "bañarme", "bañarse" and "bañar" are one word to a reader
+// ("donde me puedo bañar"). It is only used to compare words with words,
+// so it need not be a real word.
 func Stem(w string) string {
+	if inf, ok := infinitive(w); ok {
+		return inf
+	}
 	n := len(w)
 	switch {
 	case n <= 3:
@@ -79,6 +84,25 @@ func Stem(w string) string {
 		return w[:n-1]
 	}
 	return w
+}
+
+// infinitive returns w without the pronoun (me, te, se, nos) a Spanish
+// infinitive carries joined to it: "ducharme" is "duchar", "quedarnos"
+// "quedar". The infinitive must keep three letters before its -ar, -er
+// or -ir, so short English words ending the same way ("coarse", "sparse")
+// are left alone.
+func infinitive(w string) (string, bool) {
+	for _, p := range [...]string{"me", "te", "se", "nos"} {
+		base, ok := strings.CutSuffix(w, p)
+		if !ok || len(base) < 5 {
+			continue
+		}
+		switch base[len(base)-2:] {
+		case "ar", "er", "ir":
+			return base, true
+		}
+	}
+	return "", false
 }
 
 // key joins the stems of words into the key phrases are found by.

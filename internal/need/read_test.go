@@ -84,6 +84,16 @@ func TestRead(t *testing.T) {
 		{text: "mental helth", cats: []string{"mental-health"}, corrections: map[string]string{"helth": "health"}},
 		{text: "food panty", cats: []string{"food.pantry"}, corrections: map[string]string{"panty": "pantry"}},
 		{text: "metal"},
+		// A Spanish infinitive is the same word with a pronoun joined to
+		// it ("bañarme" is a synonym) and without; a modal verb ("puedo")
+		// names no need on its own.
+		{text: "donde me puedo bañar", cats: []string{"basic-needs.hygiene"}},
+		{text: "donde me puedo banar", cats: []string{"basic-needs.hygiene"}},
+		// "seguro" alone is insurance far more often than it is safety: it
+		// names the categories that hold it about half as often as the one
+		// that holds it most, and no crisis.
+		{text: "my son no tiene seguro", cats: []string{"income.health-insurance"}, who: []string{"families"}, terms: []string{"seguro"}},
+		{text: "help for my grandma", who: []string{"seniors"}},
 	}
 	ages := map[string]int{"17 and got kicked out": 17, "im 17 and homeless": 17, "I'm 19, need a bed": 19,
 		"i am 70 need food": 70, "shelter for my son he is 16 years old": 16, "tengo 67 años necesito comida": 67}
@@ -170,6 +180,9 @@ func TestEverydayWordsAreMeantAsTyped(t *testing.T) {
 		{text: "cooling", cats: []string{"basic-needs.day-center"}},
 		{text: "cell"},
 		{text: "senior center"},
+		// A plural of an everyday word is one too: "años" typed without
+		// its tilde is not a slip for "baños".
+		{text: "mi hijo de 17 anos"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {

@@ -134,7 +134,7 @@ func NewVocabulary(tax *directory.Taxonomy, v *directory.Vocabulary) *Vocabulary
 // weakShare is how many of a word's phrases a category must hold, as a
 // share of the category holding most, to be among the word's weak
 // meanings.
-const weakShare = 0.25
+const weakShare = 0.5
 
 // pruneWeak keeps, among the categories a word names weakly, those whose
 // phrases hold it nearly as often as the category that holds it most:
@@ -218,7 +218,8 @@ func init() {
 		cant wont isnt arent wasnt didnt doesnt
 		el la los las un una unos unas y o u de del al a en con por para sin sobre entre es son soy estoy esta
 		estan fue ser estar mi mis tu tus su sus nuestro nuestra yo me te se nos le les lo que quien donde cuando
-		como muy mas pero si no ni ya este esta estos estas ese esa esos esas aqui alli hay tengo tiene tienen`) {
+		como muy mas pero si no ni ya este esta estos estas ese esa esos esas aqui alli hay tengo tiene tienen
+		puedo puede pueden podemos podria he ha han habia era eran hago hace hacen`) {
 		stopWords[w] = true
 	}
 }
