@@ -537,8 +537,13 @@ func (m *Matcher) scoreCategories(t *task, cands []cand, reach float64) []cand {
 		i := c.d
 		c.rel = relevance(m.docs[i].Service, m.names[i], t.relCats, general, t.relWidened, t.words, m.childRank)
 		if c.rel == 0 {
-			// In by its words alone: a weaker answer than the categories.
-			c.rel = 0.5
+			// In by its words alone: a weaker answer than the categories,
+			// widened ones included (0.45) however well the words match:
+			// "pay" in a job center's text is no answer to "help me pay
+			// the light bill".
+			c.rel = 0.3 + 0.15*t.textScore[i]
+			out = append(out, c)
+			continue
 		}
 		c.rel = min(1, c.rel+0.3*t.textScore[i]+wordBonus*t.wordScore[i])
 		out = append(out, c)

@@ -334,3 +334,23 @@ func firstKey(r *SearchResult) string {
 	}
 	return r.Hits[0].Service.Key()
 }
+
+// TestWidenedBeforeWordsAlone searches for a need nothing near is listed
+// for (help with a light bill, in DC): the parent category it is widened
+// to leads, before services found only because their text holds one of
+// the words ("pay", in a job center's list of what it offers).
+func TestWidenedBeforeWordsAlone(t *testing.T) {
+	_, m := dc(t)
+	r := mustSearch(t, m, SearchRequest{Text: "help me pay la luz", Place: fixPlace, Now: dcNow})
+	if !slices.Equal(r.Widening.To, []string{"housing"}) {
+		t.Fatalf("widened to %v, want housing", r.Widening.To)
+	}
+	if len(r.Hits) < 5 {
+		t.Fatalf("%d results", len(r.Hits))
+	}
+	for i, h := range r.Hits[:5] {
+		if !h.Service.HasCategory("housing") {
+			t.Errorf("result %d, %s, is in no housing category", i+1, h.Service.Key())
+		}
+	}
+}
