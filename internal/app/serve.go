@@ -223,6 +223,11 @@ func (m *Main) Open(ctx context.Context) error {
 		// restart on unchanged listings reopens it.
 		m.store.IndexDir = filepath.Join(m.Config.Store.StateDir, "index")
 		m.store.PruneError = func(err error) { m.log.Warn("could not remove old search indexes", "err", err) }
+		m.store.StateWritten = func(err error) {
+			if err != nil {
+				m.log.Warn("could not keep the load state for the next start; it will read every listing", "err", err)
+			}
+		}
 	}
 	snap, err := m.store.Reload(ctx)
 	if errors.Is(err, snapshot.ErrDataInvalid) {
@@ -406,6 +411,9 @@ func (m *Main) shutdown() error {
 	m.log.Info("shutting down")
 	if err := m.srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := m.store.WaitState(ctx); err != nil {
+		m.log.Warn("stopped before the load state was written; the next start reads every listing", "err", err)
 	}
 	return nil
 }

@@ -2,9 +2,12 @@ package listings
 
 import (
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"trellis/internal/directory"
 )
@@ -337,4 +340,26 @@ func (c *checker) words(p *map[string][]string, parent any, key string) director
 		out[lang] = words
 	}
 	return out
+}
+
+// DirectoryZone returns the time zone directory.yaml in fsys names, or
+// UTC when the file is missing or names none that loads (Load reports
+// why). A reload uses it to tell which day it is in the directory before
+// the directory is loaded.
+func DirectoryZone(fsys fs.FS) *time.Location {
+	b, err := fs.ReadFile(fsys, DirectoryPath)
+	if err != nil {
+		return time.UTC
+	}
+	var f struct {
+		TimeZone string `yaml:"time_zone"`
+	}
+	if yaml.Unmarshal(b, &f) != nil {
+		return time.UTC
+	}
+	tz, err := loadZone(f.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return tz
 }

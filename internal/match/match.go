@@ -77,11 +77,36 @@ type Matcher struct {
 // distance.
 func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 	cat := ix.Catalog()
-	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix, voc: need.NewVocabulary(cat.Taxonomy, cat.Vocabulary),
+	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix,
 		zone: cat.Info.TimeZone, docs: ix.Docs(), byCat: map[string]*catDocs{}, byWho: map[string][]int32{}}
 	if m.zone == nil {
 		m.zone = time.UTC
 	}
+	// What depends on the taxonomy, the vocabulary and the meetings is
+	// built beside the tables of documents: a restart waits for both.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.voc = need.NewVocabulary(cat.Taxonomy, cat.Vocabulary)
+		m.catWords, m.childRank = map[string][]string{}, map[string]int{}
+		for _, c := range m.tax.All() {
+			for i, ch := range c.Children {
+				m.childRank[ch.ID] = i
+			}
+			var strs []string
+			for _, l := range directory.Languages {
+				strs = append(strs, c.Label[l])
+				strs = append(strs, c.Synonyms[l]...)
+			}
+			for _, str := range strs {
+				if ws := need.Words(str); len(ws) == 1 && !slices.Contains(m.catWords[c.ID], need.Stem(ws[0])) {
+					m.catWords[c.ID] = append(m.catWords[c.ID], need.Stem(ws[0]))
+				}
+			}
+		}
+		m.towns = newTowns(cat)
+		m.meetingDocs = newMeetingDocs(cat, m.voc)
+	}()
 	m.names = make([][]string, len(m.docs))
 	m.points = make([]orb.Point, len(m.docs))
 	for i := range m.docs {
@@ -115,29 +140,13 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 	for _, l := range m.byCat {
 		l.sortByLatitude(m.points)
 	}
-	m.catWords, m.childRank = map[string][]string{}, map[string]int{}
-	for _, c := range m.tax.All() {
-		for i, ch := range c.Children {
-			m.childRank[ch.ID] = i
-		}
-		var strs []string
-		for _, l := range directory.Languages {
-			strs = append(strs, c.Label[l])
-			strs = append(strs, c.Synonyms[l]...)
-		}
-		for _, str := range strs {
-			if ws := need.Words(str); len(ws) == 1 && !slices.Contains(m.catWords[c.ID], need.Stem(ws[0])) {
-				m.catWords[c.ID] = append(m.catWords[c.ID], need.Stem(ws[0]))
-			}
-		}
-	}
-	m.places, m.towns = places, newTowns(cat)
-	m.meetingDocs = newMeetingDocs(cat, m.voc)
+	m.places = places
 	if places != nil && cat.Info.DefaultNear != "" {
 		if p, err := places.ParsePlace(cat.Info.DefaultNear); err == nil {
 			m.center = &p
 		}
 	}
+	<-done
 	return m
 }
 
@@ -147,10 +156,31 @@ func madeFor(s *directory.Service) []string {
 	out := union(nil, el.Genders)
 	out = union(out, el.Populations)
 	out = union(out, el.Focus)
-	if veteranName.MatchString(s.Name) || (s.Org != nil && veteranName.MatchString(s.Org.Name)) {
+	if namesVeterans(s.Name) || (s.Org != nil && namesVeterans(s.Org.Name)) {
 		out = union(out, []string{directory.PopulationVeterans})
 	}
 	return out
+}
+
+// namesVeterans reports whether name says it is for veterans
+// (veteranName); most names hold neither "VA" nor "veteran" in any case,
+// and need no regular expression.
+func namesVeterans(name string) bool {
+	if !strings.Contains(name, "VA") && !containsFold(name, "veteran") {
+		return false
+	}
+	return veteranName.MatchString(name)
+}
+
+// containsFold reports whether s holds word, an ASCII lower-case word, in
+// any case.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 func nameWords(s *directory.Service) []string {

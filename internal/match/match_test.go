@@ -532,3 +532,14 @@ func TestWidensToWhatTheTaxonomySays(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesVeterans checks the quick test of names against the regular
+// expression it stands in front of.
+func TestNamesVeterans(t *testing.T) {
+	for _, name := range []string{"VA Medical Center", "Veterans Inn", "VETERANS HOUSE", "vEtErAn Center", "Lava Lamp Club",
+		"Virginia (VA) Office", "Evaluation Center", "Nova Scotia", "veteranos", "The Veteran", "AVA"} {
+		if got, want := namesVeterans(name), veteranName.MatchString(name); got != want {
+			t.Errorf("namesVeterans(%q) = %v, the regular expression says %v", name, got, want)
+		}
+	}
+}

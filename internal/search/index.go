@@ -410,11 +410,15 @@ func (ix *Index) finish(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("search: build: %w", err)
 	}
-	if err := ix.loadOrdinals(); err != nil {
-		return err
-	}
-	ix.bm25 = ix.bm25Stats(ix.text.an)
-	return ix.text.loadVocabulary(ix.bi)
+	// Independent reads of the index, one per core.
+	var g errgroup.Group
+	g.Go(ix.loadOrdinals)
+	g.Go(func() error {
+		ix.bm25 = ix.bm25Stats(ix.text.an)
+		return nil
+	})
+	g.Go(func() error { return ix.text.loadVocabulary(ix.bi) })
+	return g.Wait()
 }
 
 // indexInMemory indexes the documents in one batch per core,

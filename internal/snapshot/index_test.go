@@ -29,15 +29,23 @@ func indexStore(t *testing.T, dataDir, indexDir string) *snapshot.Store {
 	s := snapshot.NewStore(os.DirFS(dataDir), time.Now)
 	s.IndexDir = indexDir
 	s.PruneError = func(err error) { t.Errorf("prune: %v", err) }
+	s.StateWritten = func(err error) {
+		if err != nil {
+			t.Errorf("write the load state: %v", err)
+		}
+	}
 	return s
 }
 
-// load reloads s and returns its snapshot, closing the index at the end
-// of the test.
+// load reloads s and returns its snapshot once the load state it writes
+// is written, closing the index at the end of the test.
 func load(t *testing.T, s *snapshot.Store) *snapshot.Snapshot {
 	t.Helper()
 	snap, err := s.Reload(context.Background())
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitState(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { snap.Index.Close() })
@@ -81,7 +89,9 @@ func entries(t *testing.T, dir string) []string {
 	}
 	var out []string
 	for _, e := range es {
-		out = append(out, e.Name())
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
 	}
 	return out
 }
@@ -214,5 +224,59 @@ func TestIndexUpdatedOnReload(t *testing.T) {
 	}
 	if got := hits(t, first, "shelter"); !slices.Equal(got, before) {
 		t.Error("the served snapshot's index changed under it")
+	}
+}
+
+// TestRestartReadsNoListing: a restart on unchanged files takes every
+// listing from the load state the last process left, reads none, reopens
+// the index and finds what the first process found; a listing changed
+// while no process ran is the one file read. A load state that does not
+// decode is ignored: every listing is read, and the results are the same.
+func TestRestartReadsNoListing(t *testing.T) {
+	data, idx := bundled(t), t.TempDir()
+	first := load(t, indexStore(t, data, idx))
+	if first.ListingsRead == 0 {
+		t.Fatal("the first start read no listing")
+	}
+	again := load(t, indexStore(t, data, idx))
+	if again.ListingsRead != 0 || again.IndexFrom != snapshot.IndexReopened || again.Revision != first.Revision {
+		t.Fatalf("restart: %d listing files read, index %s, revision %s; want 0, reopened, %s",
+			again.ListingsRead, again.IndexFrom, again.Revision, first.Revision)
+	}
+	if a, b := again.Catalog.ServiceCount(), first.Catalog.ServiceCount(); a != b {
+		t.Errorf("restart: %d services, first start %d", a, b)
+	}
+	for _, q := range [][]string{{"shelter"}, {"food", "pantry"}, {"detox"}} {
+		if a, b := hits(t, first, q...), hits(t, again, q...); !slices.Equal(a, b) {
+			t.Errorf("%q: first start finds %d, restart %d", q, len(a), len(b))
+		}
+	}
+
+	files, err := filepath.Glob(filepath.Join(data, "listings", "dc", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("listing files: %v %v", files, err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, files[0], strings.Replace(string(b), "\nname: ", "\nname: Zebrafinch ", 1))
+	edited := load(t, indexStore(t, data, idx))
+	if edited.ListingsRead != 1 {
+		t.Errorf("restart after an edit read %d listing files, want 1", edited.ListingsRead)
+	}
+	if got := hits(t, edited, "zebrafinch"); len(got) == 0 {
+		t.Error("the edit made while no process ran is not found")
+	}
+
+	writeFile(t, filepath.Join(idx, "load-state"), "not a load state")
+	spoilt := load(t, indexStore(t, data, idx))
+	if spoilt.ListingsRead != len(edited.Catalog.Organizations) {
+		t.Errorf("with a spoilt load state %d listing files were read, want all %d", spoilt.ListingsRead, len(edited.Catalog.Organizations))
+	}
+	for _, q := range [][]string{{"shelter"}, {"zebrafinch"}} {
+		if a, b := hits(t, edited, q...), hits(t, spoilt, q...); !slices.Equal(a, b) {
+			t.Errorf("%q: with a spoilt load state %d found, before %d", q, len(b), len(a))
+		}
 	}
 }

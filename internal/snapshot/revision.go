@@ -108,6 +108,19 @@ func digest(fsys fs.FS, p string, info fs.FileInfo, at time.Time) (fileSum, erro
 	return out, nil
 }
 
+// sameFiles reports whether each of paths has the same digest in a and b,
+// or is missing from both.
+func sameFiles(a, b map[string]fileSum, paths ...string) bool {
+	for _, p := range paths {
+		x, inA := a[p]
+		y, inB := b[p]
+		if inA != inB || x.sum != y.sum {
+			return false
+		}
+	}
+	return true
+}
+
 // isListing reports whether path p is a listing file.
 func isListing(p string) bool {
 	return strings.HasPrefix(p, listings.ListingsDir+"/") && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml"))

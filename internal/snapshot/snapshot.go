@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,20 +76,21 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, err
 	}
-	return build(ctx, fsys, now, rev, "", nil, nil, nil)
-}
-
-// build is Build for data whose revision the caller has computed, with
-// the search index kept under indexDir when it is set (see openIndex).
-// cache, when set, keeps the listing files' results between builds.
-// prev, when set, is the snapshot being served, whose on-disk index a new
-// one is updated from.
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev, indexDir string, progress func(done, total int), cache *listings.Cache, prev *Snapshot) (*Snapshot, []listings.Error, error) {
-	start := time.Now()
 	places, err := geo.Load(fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
+	return build(ctx, fsys, now, rev, places, "", nil, nil, nil)
+}
+
+// build is Build for data whose revision and gazetteer the caller has
+// read, with the search index kept under indexDir when it is set (see
+// openIndex).
+// cache, when set, keeps the listing files' results between builds.
+// prev, when set, is the snapshot being served, whose on-disk index a new
+// one is updated from.
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *geo.Gazetteer, indexDir string, progress func(done, total int), cache *listings.Cache, prev *Snapshot) (*Snapshot, []listings.Error, error) {
+	start := time.Now()
 	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress, Cache: cache})
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
@@ -157,14 +159,14 @@ func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string, pre
 }
 
 // pruneIndexes removes from dir every index but those of the revisions
-// in keep.
+// in keep. The load state and its temporary files stay.
 func pruneIndexes(dir string, keep ...string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if !slices.Contains(keep, e.Name()) {
+		if !slices.Contains(keep, e.Name()) && !strings.HasPrefix(e.Name(), stateName) {
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
@@ -172,6 +174,34 @@ func pruneIndexes(dir string, keep ...string) error {
 	}
 	return nil
 }
+
+// saveState has the load state written to IndexDir: the digests sums and
+// the listings cache as this load left them, checked on day. The cache is
+// copied as it is: the next load replaces its results rather than changing
+// them.
+func (s *Store) saveState(rev string, sums map[string]fileSum, day string) {
+	id := binaryID()
+	if id == "" {
+		return
+	}
+	s.savedRev = rev
+	c := s.listings
+	dir := s.IndexDir
+	s.state.done = s.StateWritten
+	s.state.write(func() error {
+		h := stateHeader{Format: stateFormat, Binary: id, Revision: rev, Settings: settingsKey(sums, ""), Day: day,
+			Sums: make(map[string]savedSum, len(sums))}
+		for p, f := range sums {
+			h.Sums[p] = savedSum{Size: f.size, Mod: f.mod, Sum: f.sum, ReadAt: f.readAt}
+		}
+		return writeState(dir, h, c.Encode)
+	})
+}
+
+// WaitState returns once the load state (see stateName) asked for by the
+// last reload is written, or with ctx's error when ctx ends first: a
+// graceful stop waits for it, so that the next start finds it.
+func (s *Store) WaitState(ctx context.Context) error { return s.state.wait(ctx) }
 
 // Status describes the last reload, for /readyz and the admin page.
 type Status struct {
@@ -211,6 +241,10 @@ type Store struct {
 	// only the files whose digest changed.
 	sums     map[string]fileSum
 	listings listings.Cache
+	// state writes what the last load knew to IndexDir (see stateName);
+	// savedRev is the revision it last wrote or read there.
+	state    stateWriter
+	savedRev string
 
 	// Progress, when set before the first Reload, is told how reading the
 	// listing files gets on (see listings.Options.Progress).
@@ -223,6 +257,10 @@ type Store struct {
 	// PruneError, when set, is told when indexes of old revisions could
 	// not be removed from IndexDir.
 	PruneError func(error)
+	// StateWritten, when set before the first Reload, is told how each
+	// write of the load state to IndexDir went; the writes run after the
+	// reload that asked for them returns.
+	StateWritten func(error)
 }
 
 // NewStore returns a store over the data directory fsys with no snapshot
@@ -253,7 +291,57 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	now := s.now()
 	s.status.Attempted = now
 	s.status.Attempts++
+	// A first load with an IndexDir starts from what the last process
+	// knew of the files, when it left that behind.
+	// On a first load the gazetteer is read, and the listings the last
+	// process checked decoded, while the files are looked at; a reload
+	// keeps the gazetteer it has unless its files changed.
+	type gazetteer struct {
+		g   *geo.Gazetteer
+		err error
+	}
+	var gaz chan gazetteer
+	loadGazetteer := func() {
+		gaz = make(chan gazetteer, 1)
+		go func() {
+			g, err := geo.Load(s.fsys)
+			gaz <- gazetteer{g, err}
+		}()
+	}
+	prevSums := s.sums
+	if s.cur.Load() == nil {
+		loadGazetteer()
+	}
+	var saved *savedState
+	var decoded chan error
+	if s.cur.Load() == nil && s.sums == nil && s.IndexDir != "" {
+		if saved = openState(s.IndexDir); saved != nil {
+			defer saved.close()
+			s.sums, s.savedRev = saved.sums, saved.header.Revision
+			decoded = make(chan error, 1)
+			go func() { decoded <- s.listings.Decode(saved.dec) }()
+		}
+	}
 	rev, sums, err := revision(s.fsys, s.sums, time.Now)
+	if decoded != nil {
+		if derr := <-decoded; derr != nil {
+			saved, s.savedRev = nil, ""
+		}
+	}
+	var g gazetteer
+	if cur := s.cur.Load(); gaz == nil && err == nil {
+		if sameFiles(prevSums, sums, geo.ZIPFile, geo.CountyFile) {
+			g.g = cur.Places
+		} else {
+			loadGazetteer()
+		}
+	}
+	if gaz != nil {
+		g = <-gaz
+	}
+	if err == nil && g.err != nil {
+		err = fmt.Errorf("snapshot: %w", g.err)
+	}
 	if err != nil {
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
 		s.status.Failures++
@@ -271,13 +359,16 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	// A listing's check depends on the other files and on the day in the
 	// directory's zone (dates in the future are errors).
-	zone := time.UTC
-	if cur := s.cur.Load(); cur != nil && cur.Catalog.Info.TimeZone != nil {
-		zone = cur.Catalog.Info.TimeZone
-	}
-	s.listings.Key = settingsKey(sums, now.In(zone).Format(time.DateOnly))
+	zone := listings.DirectoryZone(s.fsys)
+	day := now.In(zone).Format(time.DateOnly)
+	s.listings.Key = settingsKey(sums, day)
 	s.listings.Sums = listingSums(sums)
-	snap, errs, err := build(ctx, s.fsys, now, rev, s.IndexDir, s.Progress, &s.listings, s.cur.Load())
+	if saved != nil && saved.header.Settings == settingsKey(sums, "") && saved.header.Day <= day {
+		// A listing checked without problems on an earlier day has none
+		// today.
+		s.listings.Trust(s.listings.Key)
+	}
+	snap, errs, err := build(ctx, s.fsys, now, rev, g.g, s.IndexDir, s.Progress, &s.listings, s.cur.Load())
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
@@ -304,6 +395,9 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		}
 		if err := pruneIndexes(s.IndexDir, keep...); err != nil && s.PruneError != nil {
 			s.PruneError(err)
+		}
+		if rev != s.savedRev {
+			s.saveState(rev, sums, day)
 		}
 	}
 	go func() { _, _ = snap.HSDS() }()

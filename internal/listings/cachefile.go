@@ -1,0 +1,154 @@
+package listings
+
+import (
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"trellis/internal/directory"
+)
+
+// A Cache is written to disk and read back so that a restart on unchanged
+// listing files needs none of them read: decoding and checking YAML is
+// most of the time a load takes. Encode writes one gob value per listing
+// file after a header, so that neither side holds the whole encoding in
+// memory. Only results without problems are written: a load with
+// problems builds no catalog, and its files are read again anyway.
+
+// cacheHeader opens an encoded Cache.
+type cacheHeader struct {
+	// Files is how many cachedFile values follow.
+	Files int
+}
+
+// cachedFile is one listing file's result as encoded. The organization is
+// written without the pointers that make it a graph (each location's and
+// service's Org, a service's locations); they are rebuilt from At.
+type cachedFile struct {
+	Path   string
+	Sum    [32]byte
+	IDLine int
+	IDCol  int
+	Org    *directory.Organization
+	// At are, for each service, the indexes of its locations in
+	// Org.Locations.
+	At [][]int
+}
+
+// Encode writes the results the cache holds to enc. The caller keeps what
+// they hold under (Key) and the digests they were checked with are
+// written with them.
+func (c *Cache) Encode(enc *gob.Encoder) error {
+	paths := make([]string, 0, len(c.results))
+	for p, r := range c.results {
+		if r.r.org != nil && len(r.r.errs) == 0 {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	if err := enc.Encode(cacheHeader{Files: len(paths)}); err != nil {
+		return err
+	}
+	for _, p := range paths {
+		r := c.results[p]
+		if err := enc.Encode(flatten(p, r)); err != nil {
+			return fmt.Errorf("listings: encode %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// flatten returns the encoded form of a cached result: shallow copies of
+// the organization, its locations and services without their pointers to
+// one another.
+func flatten(p string, r cachedListing) cachedFile {
+	org := *r.r.org
+	f := cachedFile{Path: p, Sum: r.sum, IDLine: r.r.idPos.line, IDCol: r.r.idPos.col, Org: &org,
+		At: make([][]int, len(org.Services))}
+	index := make(map[*directory.Location]int, len(org.Locations))
+	org.Locations = make([]*directory.Location, len(r.r.org.Locations))
+	for i, l := range r.r.org.Locations {
+		index[l] = i
+		c := *l
+		c.Org = nil
+		org.Locations[i] = &c
+	}
+	org.Services = make([]*directory.Service, len(r.r.org.Services))
+	for i, s := range r.r.org.Services {
+		c := *s
+		c.Org, c.Locations = nil, nil
+		for _, l := range s.Locations {
+			f.At[i] = append(f.At[i], index[l])
+		}
+		org.Services[i] = &c
+	}
+	return f
+}
+
+// Decode reads what Encode wrote into the cache, replacing what it held.
+// The results are used only once Trust says what they hold under. A read
+// or decode failure leaves the cache empty.
+func (c *Cache) Decode(dec *gob.Decoder) error {
+	c.key, c.results, c.read = "", nil, 0
+	var h cacheHeader
+	if err := dec.Decode(&h); err != nil {
+		return fmt.Errorf("listings: decode the cache: %w", err)
+	}
+	if h.Files < 0 {
+		return errors.New("listings: decode the cache: a negative count of files")
+	}
+	results := make(map[string]cachedListing, h.Files)
+	for range h.Files {
+		var f cachedFile
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("listings: decode the cache: %w", err)
+		}
+		org, err := f.link()
+		if err != nil {
+			return fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
+		}
+		results[f.Path] = cachedListing{sum: f.Sum, r: listingResult{org: org, idPos: pos{f.IDLine, f.IDCol}}}
+	}
+	c.results = results
+	return nil
+}
+
+// Trust takes the results the cache holds to hold under key: the caller
+// has checked that they were checked under the same settings, on this day
+// or an earlier one.
+func (c *Cache) Trust(key string) { c.key = key }
+
+// link rebuilds the pointers flatten left out.
+func (f *cachedFile) link() (*directory.Organization, error) {
+	org := f.Org
+	if org == nil || len(f.At) != len(org.Services) {
+		return nil, errors.New("the record does not hold together")
+	}
+	for _, l := range org.Locations {
+		if l == nil {
+			return nil, errors.New("a location is missing")
+		}
+		l.Org = org
+	}
+	for i, s := range org.Services {
+		if s == nil {
+			return nil, errors.New("a service is missing")
+		}
+		s.Org = org
+		if len(f.At[i]) > 0 {
+			s.Locations = make([]*directory.Location, len(f.At[i]))
+		}
+		for j, k := range f.At[i] {
+			if k < 0 || k >= len(org.Locations) {
+				return nil, errors.New("a service is at a location the organization does not have")
+			}
+			s.Locations[j] = org.Locations[k]
+		}
+	}
+	return org, nil
+}

@@ -1,0 +1,211 @@
+package snapshot
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// A store with an IndexDir also keeps there what its last load knew of
+// the data files (their digests, as revision reads them, and what checking
+// each listing file gave, as listings.Cache holds it), so that a restart
+// on unchanged files reads none of them again: it looks at each file's
+// size and time, as a reload does, reuses the checked listings and reopens
+// the index. Reading and checking the YAML of a national directory is most
+// of the time a start takes.
+//
+// The file is only ever a cache. It is written beside the indexes after
+// each load that swapped a snapshot in, to a temporary name first and
+// renamed over the last one, so a crash leaves the old file or the new
+// one. It is not used when it was written by another build of Trellis
+// (the types it holds may have changed), under other settings, taxonomy
+// or gazetteer files, or on a later day than today; a file that does not
+// decode is ignored, and the data is read as on a first start.
+const stateName = "load-state"
+
+// stateFormat is the version of the state file's layout.
+const stateFormat = 1
+
+// stateHeader opens the state file; the listings cache follows it.
+type stateHeader struct {
+	Format int
+	// Binary says which build of Trellis wrote the file.
+	Binary string
+	// Revision is the data's revision when it was written.
+	Revision string
+	// Settings is the settings key without the day (settingsKey(sums,
+	// "")); Day is the day, in the directory's zone, the listings were
+	// checked on. A listing valid on one day is valid on every later day.
+	Settings string
+	Day      string
+	Sums     map[string]savedSum
+}
+
+// savedSum is a fileSum as written.
+type savedSum struct {
+	Size   int64
+	Mod    time.Time
+	Sum    [32]byte
+	ReadAt time.Time
+}
+
+// binaryID names the running executable by its path, size and time: a
+// rebuilt binary has another. It is "" when the executable cannot be
+// found, and then no state is read or written.
+var binaryID = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s|%d|%d", exe, fi.Size(), fi.ModTime().UnixNano())
+})
+
+// savedState is a state file being read: its header, and the decoder
+// positioned at the listings cache.
+type savedState struct {
+	header stateHeader
+	sums   map[string]fileSum
+	dec    *gob.Decoder
+	f      *os.File
+}
+
+// openState opens the state file in dir and reads its header. It returns
+// nil when there is none or it is not usable by this binary.
+func openState(dir string) *savedState {
+	// A write cut short (a crash, kill -9) leaves its temporary file.
+	if stale, _ := filepath.Glob(filepath.Join(dir, stateName+".*.partial")); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	id := binaryID()
+	if id == "" {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(dir, stateName))
+	if err != nil {
+		return nil
+	}
+	st := &savedState{f: f, dec: gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))}
+	if err := st.dec.Decode(&st.header); err != nil || st.header.Format != stateFormat || st.header.Binary != id {
+		f.Close()
+		return nil
+	}
+	st.sums = make(map[string]fileSum, len(st.header.Sums))
+	for p, s := range st.header.Sums {
+		st.sums[p] = fileSum{size: s.Size, mod: s.Mod, sum: s.Sum, readAt: s.ReadAt}
+	}
+	st.header.Sums = nil
+	return st
+}
+
+// close closes the file.
+func (st *savedState) close() {
+	if st != nil {
+		st.f.Close()
+	}
+}
+
+// stateWriter writes state files one at a time, the latest asked for
+// last: a burst of reloads writes the first and the last.
+type stateWriter struct {
+	mu      sync.Mutex
+	pending func() error
+	running bool
+	// done, when set, is told how each write went (tests and logs).
+	done func(error)
+}
+
+// write runs w now or, when a write is running, after it, replacing any
+// write still waiting.
+func (sw *stateWriter) write(w func() error) {
+	sw.mu.Lock()
+	sw.pending = w
+	if sw.running {
+		sw.mu.Unlock()
+		return
+	}
+	sw.running = true
+	sw.mu.Unlock()
+	go func() {
+		for {
+			sw.mu.Lock()
+			w := sw.pending
+			sw.pending = nil
+			if w == nil {
+				sw.running = false
+				sw.mu.Unlock()
+				return
+			}
+			done := sw.done
+			sw.mu.Unlock()
+			err := w()
+			if done != nil {
+				done(err)
+			}
+		}
+	}()
+}
+
+// wait returns when no write is running or waiting, or with ctx's error
+// when ctx ends first.
+func (sw *stateWriter) wait(ctx context.Context) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		sw.mu.Lock()
+		running := sw.running
+		sw.mu.Unlock()
+		if !running {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// writeState writes the state file into dir: header h, then what encode
+// writes, to a temporary file renamed into place.
+func writeState(dir string, h stateHeader, encode func(*gob.Encoder) error) (err error) {
+	tmp, err := os.CreateTemp(dir, stateName+".*.partial")
+	if err != nil {
+		return fmt.Errorf("snapshot: write the load state: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("snapshot: write the load state: %w", err)
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	if err := encode(enc); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, stateName))
+}
