@@ -20,7 +20,9 @@ func TestCacheEncodeDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("bundled", func(t *testing.T) { testCacheEncodeDecode(t, "../../data", Options{Places: gaz}) })
-	t.Run("good", func(t *testing.T) { testCacheEncodeDecode(t, "testdata/good", Options{Now: testNow, Places: testPlaces}) })
+	t.Run("good", func(t *testing.T) {
+		testCacheEncodeDecode(t, "testdata/good", Options{Now: testNow, Places: testPlaces})
+	})
 }
 
 func testCacheEncodeDecode(t *testing.T, dir string, opt Options) {
