@@ -100,6 +100,7 @@ func (c *Cache) Decode(dec *gob.Decoder) error {
 		return errors.New("listings: decode the cache: a negative count of files")
 	}
 	results := make(map[string]cachedListing, h.Files)
+	seen := map[string]string{}
 	for range h.Files {
 		var f cachedFile
 		if err := dec.Decode(&f); err != nil {
@@ -112,6 +113,7 @@ func (c *Cache) Decode(dec *gob.Decoder) error {
 		if err != nil {
 			return fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
 		}
+		intern(org, seen)
 		results[f.Path] = cachedListing{sum: f.Sum, r: listingResult{org: org, idPos: pos{f.IDLine, f.IDCol}}}
 	}
 	c.results = results
@@ -151,4 +153,86 @@ func (f *cachedFile) link() (*directory.Organization, error) {
 		}
 	}
 	return org, nil
+}
+
+// intern makes the strings of org that a national directory repeats
+// across tens of thousands of files (source names, towns, categories,
+// notes and templated descriptions) share one copy, kept in seen for the
+// files decoded after it: the YAML decoder interns every string it reads
+// (decode.go), and a catalog decoded from the cache should take no more
+// memory than one read from the files. A map is several times faster
+// than unique.Make here, which matters on the path a restart waits for.
+func intern(org *directory.Organization, seen map[string]string) {
+	in := func(p *string) {
+		if *p == "" {
+			return
+		}
+		if v, ok := seen[*p]; ok {
+			*p = v
+		} else {
+			seen[*p] = *p
+		}
+	}
+	all := func(ss []string) {
+		for i := range ss {
+			in(&ss[i])
+		}
+	}
+	phones := func(ps []directory.Phone) {
+		for i := range ps {
+			in(&ps[i].Type)
+			in(&ps[i].Note)
+			all(ps[i].Languages)
+		}
+	}
+	hours := func(h *directory.Hours) {
+		if h != nil {
+			in(&h.Notes)
+		}
+	}
+	in(&org.Description)
+	in(&org.Source.Name)
+	phones(org.Phones)
+	for _, l := range org.Locations {
+		in(&l.Name)
+		in(&l.Description)
+		in(&l.Source.Name)
+		if a := l.Address; a != nil {
+			in(&a.City)
+			in(&a.State)
+			in(&a.ZIP)
+			in(&a.County)
+			in(&a.CountyFIPS)
+		}
+		all(l.Languages)
+		in(&l.Accessibility)
+		in(&l.Transit)
+		phones(l.Phones)
+		hours(l.Hours)
+	}
+	for _, sv := range org.Services {
+		in(&sv.Name)
+		in(&sv.Description)
+		in(&sv.URL)
+		all(sv.Categories)
+		e := &sv.Eligibility
+		all(e.Genders)
+		all(e.Populations)
+		all(e.Focus)
+		in(&e.Income)
+		in(&e.Residency)
+		all(e.Documents)
+		in(&e.Notes)
+		in(&sv.Fees)
+		all(sv.Insurance)
+		all(sv.Languages)
+		all(sv.Apply)
+		in(&sv.ApplyNotes)
+		in(&sv.Capacity)
+		in(&sv.Alert)
+		in(&sv.VerifiedBy)
+		in(&sv.Source.Name)
+		phones(sv.Phones)
+		hours(sv.Hours)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"trellis/internal/geo"
 )
@@ -71,6 +72,19 @@ func testCacheEncodeDecode(t *testing.T, dir string, opt Options) {
 		}
 	}
 	t.Logf("%d files in %d bytes", len(files), size)
+	// Strings the listings repeat are shared, as the YAML decoder shares
+	// them.
+	shared := map[string]*byte{}
+	for _, o := range got.Organizations {
+		for _, sv := range o.Services {
+			for _, c := range sv.Categories {
+				if p, ok := shared[c]; ok && p != unsafe.StringData(c) {
+					t.Fatalf("category %q of %s is a copy of its own", c, sv.Key())
+				}
+				shared[c] = unsafe.StringData(c)
+			}
+		}
+	}
 
 	// A cache that is cut short holds nothing.
 	var short bytes.Buffer

@@ -38,7 +38,8 @@ type Snapshot struct {
 	// snapshots of the same files have the same revision.
 	Revision string
 	LoadedAt time.Time
-	// BuildTime is how long loading and indexing took.
+	// BuildTime is how long loading and indexing took; for a snapshot a
+	// Store loaded, the whole reload, from looking at the files on.
 	BuildTime time.Duration
 	// IndexFrom says where the search index came from: IndexReopened
 	// from the store's IndexDir, IndexUpdated from the last snapshot's,
@@ -288,6 +289,7 @@ var ErrDataInvalid = errors.New("snapshot: the data has errors; the previous sna
 func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	start := time.Now()
 	now := s.now()
 	s.status.Attempted = now
 	s.status.Attempts++
@@ -384,6 +386,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		s.invalidRev = rev
 		return s.cur.Load(), ErrDataInvalid
 	}
+	snap.BuildTime = time.Since(start)
 	old := s.cur.Swap(snap)
 	s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
 	if s.IndexDir != "" {
