@@ -63,8 +63,14 @@ type Index struct {
 	// dir is where an on-disk index is kept; "" in memory.
 	dir string
 
-	closeOnce sync.Once
-	closeErr  error
+	// closing is apart from the index so that Closer holds nothing else.
+	closing *closing
+}
+
+// closing is whether and how an index was closed.
+type closing struct {
+	once sync.Once
+	err  error
 }
 
 // Doc is one document: a service at one of its locations, or a service
@@ -388,7 +394,7 @@ func newIndex(cat *directory.Catalog) (*Index, error) {
 	if an == nil {
 		return nil, fmt.Errorf("search: build: analyzer missing")
 	}
-	ix := &Index{cat: cat, mapping: m, textCache: cache, text: newTextModel(an)}
+	ix := &Index{cat: cat, mapping: m, textCache: cache, text: newTextModel(an), closing: &closing{}}
 	cat.Services(func(s *directory.Service) {
 		if len(s.Locations) == 0 {
 			ix.docs = append(ix.docs, Doc{Service: s, AreaService: s, Key: s.Key()})
@@ -597,13 +603,22 @@ func (ix *Index) loadOrdinals() error {
 
 // Close releases the index; closing again does nothing. Searches after
 // Close fail.
-func (ix *Index) Close() error {
-	ix.closeOnce.Do(func() {
-		if err := ix.bi.Close(); err != nil {
-			ix.closeErr = fmt.Errorf("search: close: %w", err)
-		}
-	})
-	return ix.closeErr
+func (ix *Index) Close() error { return ix.Closer()() }
+
+// Closer returns a function that closes the index as Close does, and
+// holds nothing of it but the open bleve index: a server that closes an
+// index it stopped serving some time later keeps its documents, catalog
+// and vocabulary no longer than the searches still reading them.
+func (ix *Index) Closer() func() error {
+	c, bi := ix.closing, ix.bi
+	return func() error {
+		c.once.Do(func() {
+			if err := bi.Close(); err != nil {
+				c.err = fmt.Errorf("search: close: %w", err)
+			}
+		})
+		return c.err
+	}
 }
 
 // Catalog returns the catalog the index was built from.

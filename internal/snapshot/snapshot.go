@@ -408,12 +408,13 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		// Searches still running on the old index hold their own reader;
 		// closing only stops new ones, and nothing takes the old pointer
 		// any more. Give in-flight requests time to finish first. Only the
-		// index is held meanwhile: the rest of the old snapshot (its
-		// matcher, its document table) goes as soon as its last request.
-		oldIndex := old.Index
+		// open bleve index is held meanwhile: the rest of the old snapshot
+		// (its matcher, its document table, its catalog) goes as soon as
+		// its last request.
+		closeOld := old.Index.Closer()
 		go func() {
 			time.Sleep(30 * time.Second)
-			_ = oldIndex.Close()
+			_ = closeOld()
 		}()
 	}
 	return snap, nil
