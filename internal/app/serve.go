@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -85,13 +86,15 @@ type Main struct {
 	Config ServeConfig
 	IO     IO
 
-	log     *slog.Logger
-	data    dataSource
-	store   *snapshot.Store
-	watcher *snapshot.Watcher
-	handler *httpserver.Server
-	ln      net.Listener
-	srv     *http.Server
+	log *slog.Logger
+	// reloadMu keeps one reload at a time under reloadMemoryLimit.
+	reloadMu sync.Mutex
+	data     dataSource
+	store    *snapshot.Store
+	watcher  *snapshot.Watcher
+	handler  *httpserver.Server
+	ln       net.Listener
+	srv      *http.Server
 	// debugLn and debugSrv serve the profiler on Config.DebugAddr.
 	debugLn  net.Listener
 	debugSrv *http.Server
@@ -389,6 +392,24 @@ func (m *Main) Run(ctx context.Context) error {
 // serving.
 func (m *Main) reload(ctx context.Context, why string) (*snapshot.Snapshot, error) {
 	before := m.store.Current()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The limit holds until what a reload starts after the swap (the
+		// load state written, the HSDS form built) is done. Reloads take
+		// turns in the store anyway; this keeps the limit of one from being
+		// lifted while another runs.
+		m.reloadMu.Lock()
+		prev := debug.SetMemoryLimit(reloadMemoryLimit)
+		defer func() {
+			go func() {
+				defer m.reloadMu.Unlock()
+				defer debug.SetMemoryLimit(prev)
+				_ = m.store.WaitState(context.Background())
+				if snap := m.store.Current(); snap != nil {
+					_, _ = snap.HSDS()
+				}
+			}()
+		}()
+	}
 	snap, err := m.store.Reload(ctx)
 	switch {
 	case errors.Is(err, snapshot.ErrDataInvalid):
@@ -474,3 +495,15 @@ func runServe(ctx context.Context, args []string, io IO) error {
 // Measured on the national directory (51k services) under 8 clients: peak
 // RSS 507 MB at 100, 349 MB at 50, for 10-15% fewer requests a second.
 const serveGCPercent = 50
+
+// reloadMemoryLimit is the soft memory limit the server sets while it
+// reloads, unless GOMEMLIMIT is set: near it the garbage collector runs
+// more often than serveGCPercent asks. A reload holds the old snapshot and
+// the new one while it builds; without a limit, five reloads of the
+// national directory 3 s apart peaked at 470 MB resident. The limit is
+// lifted once the reload is done: held while serving, it cost a fifth of
+// the requests a second under 8 clients and raised p99 from 36 to 52 ms.
+// A directory whose catalog alone outgrows it (several times the national
+// one) makes the collector work harder during reloads, which Go caps at
+// half the CPU; set GOMEMLIMIT for those.
+const reloadMemoryLimit = 280 << 20
