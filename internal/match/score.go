@@ -283,7 +283,7 @@ func fitPart(s *directory.Service, p *need.Person) (float64, string) {
 			}
 		}
 	}
-	if p.Veteran != nil && *p.Veteran && (veteranName.MatchString(s.Name) || veteranName.MatchString(s.Org.Name)) {
+	if p.Veteran != nil && *p.Veteran && (namesVeterans(s.Name) || namesVeterans(s.Org.Name)) {
 		return fitMade, directory.PopulationVeterans
 	}
 	_, _, agesKnown := p.Ages()

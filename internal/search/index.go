@@ -176,11 +176,7 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 // at dir. dir must not hold an index: callers remove one that Open
 // refused.
 func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
-	ix, err := newIndex(cat)
-	if err != nil {
-		return nil, err
-	}
-	part, err := partialDir(dir)
+	ix, part, err := newPartial(cat, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -203,11 +199,7 @@ func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir str
 	if prev == nil || prev.dir == "" {
 		return nil, fmt.Errorf("search: update: the previous index is not on disk")
 	}
-	ix, err := newIndex(cat)
-	if err != nil {
-		return nil, err
-	}
-	part, err := partialDir(dir)
+	ix, part, err := newPartial(cat, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +214,17 @@ func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir str
 	}
 	ix.bi = bi
 	return ix.keep(ctx, part, dir, ix.applyChanges(ctx, prev))
+}
+
+// newPartial returns the index of cat, not yet written, and where it is
+// written until complete (partialDir).
+func newPartial(cat *directory.Catalog, dir string) (*Index, string, error) {
+	ix, err := newIndex(cat)
+	if err != nil {
+		return nil, "", err
+	}
+	part, err := partialDir(dir)
+	return ix, part, err
 }
 
 // partialDir returns where the index for dir is written until it is

@@ -187,15 +187,17 @@ func (s *Store) saveState(rev string, sums map[string]fileSum, day string) {
 	}
 	s.savedRev = rev
 	c := s.listings
-	dir := s.IndexDir
-	s.state.done = s.StateWritten
-	s.state.write(func() error {
+	dir, written := s.IndexDir, s.StateWritten
+	s.state.write(func() {
 		h := stateHeader{Format: stateFormat, Binary: id, Revision: rev, Settings: settingsKey(sums, ""), Day: day,
 			Sums: make(map[string]savedSum, len(sums))}
 		for p, f := range sums {
 			h.Sums[p] = savedSum{Size: f.size, Mod: f.mod, Sum: f.sum, ReadAt: f.readAt}
 		}
-		return writeState(dir, h, c.Encode)
+		err := writeState(dir, h, c.Encode)
+		if written != nil {
+			written(err)
+		}
 	})
 }
 
@@ -360,8 +362,14 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		return s.cur.Load(), ErrDataInvalid
 	}
 	// A listing's check depends on the other files and on the day in the
-	// directory's zone (dates in the future are errors).
-	zone := listings.DirectoryZone(s.fsys)
+	// directory's zone (dates in the future are errors); before the
+	// first load, the zone directory.yaml names.
+	var zone *time.Location
+	if cur := s.cur.Load(); cur != nil && cur.Catalog.Info.TimeZone != nil {
+		zone = cur.Catalog.Info.TimeZone
+	} else {
+		zone = listings.DirectoryZone(s.fsys)
+	}
 	day := now.In(zone).Format(time.DateOnly)
 	s.listings.Key = settingsKey(sums, day)
 	s.listings.Sums = listingSums(sums)

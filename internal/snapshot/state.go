@@ -119,39 +119,38 @@ func (st *savedState) close() {
 // last: a burst of reloads writes the first and the last.
 type stateWriter struct {
 	mu      sync.Mutex
-	pending func() error
-	running bool
-	// done, when set, is told how each write went (tests and logs).
-	done func(error)
+	pending func()
+	// idle is closed when no write is running; nil before the first.
+	idle chan struct{}
 }
 
 // write runs w now or, when a write is running, after it, replacing any
 // write still waiting.
-func (sw *stateWriter) write(w func() error) {
+func (sw *stateWriter) write(w func()) {
 	sw.mu.Lock()
+	defer sw.mu.Unlock()
 	sw.pending = w
-	if sw.running {
-		sw.mu.Unlock()
-		return
+	if sw.idle != nil {
+		select {
+		case <-sw.idle:
+		default:
+			return // the running loop takes it
+		}
 	}
-	sw.running = true
-	sw.mu.Unlock()
+	idle := make(chan struct{})
+	sw.idle = idle
 	go func() {
 		for {
 			sw.mu.Lock()
 			w := sw.pending
 			sw.pending = nil
 			if w == nil {
-				sw.running = false
+				close(idle)
 				sw.mu.Unlock()
 				return
 			}
-			done := sw.done
 			sw.mu.Unlock()
-			err := w()
-			if done != nil {
-				done(err)
-			}
+			w()
 		}
 	}()
 }
@@ -159,20 +158,17 @@ func (sw *stateWriter) write(w func() error) {
 // wait returns when no write is running or waiting, or with ctx's error
 // when ctx ends first.
 func (sw *stateWriter) wait(ctx context.Context) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		sw.mu.Lock()
-		running := sw.running
-		sw.mu.Unlock()
-		if !running {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
+	sw.mu.Lock()
+	idle := sw.idle
+	sw.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
