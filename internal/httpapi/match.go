@@ -98,6 +98,7 @@ type readAsView struct {
 	Corrections map[string]string      `json:"corrections,omitempty"`
 	Ignored     []string               `json:"ignored,omitempty"`
 	Widened     []present.CategoryView `json:"widened,omitempty"`
+	Purpose     []present.CategoryView `json:"purpose,omitempty"`
 	TextSearch  bool                   `json:"text_search,omitempty"`
 	Urgent      bool                   `json:"urgent,omitempty"`
 	Free        bool                   `json:"free,omitempty"`
@@ -110,6 +111,9 @@ func readAsViewOf(v present.Viewer, ra match.ReadAs) readAsView {
 		Corrections: ra.Corrections, Ignored: ra.Ignored, TextSearch: ra.TextSearch, Urgent: ra.Urgent, Free: ra.Free, Age: ra.Age}
 	if len(ra.Widened) > 0 {
 		out.Widened = v.Categories(ra.Widened)
+	}
+	if len(ra.Purpose) > 0 {
+		out.Purpose = v.Categories(ra.Purpose)
 	}
 	return out
 }

@@ -377,6 +377,19 @@ func TestRelevance(t *testing.T) {
 		a := by[k]
 		fmt.Fprintf(&report, "%-26s %6d %9.3f %9.3f %11d\n", k, a.n, a.ndcg/float64(a.n), a.recall/float64(a.n), a.empty)
 	}
+	// The lowest-scoring cases of one surface (both surfaces rank alike,
+	// and a test holds them to it), so that work on ranking starts there.
+	var low []caseResult
+	for _, r := range all {
+		if r.surface == surfaces[0] && r.ndcg < 0.8 {
+			low = append(low, r)
+		}
+	}
+	sort.SliceStable(low, func(i, j int) bool { return low[i].ndcg < low[j].ndcg })
+	fmt.Fprintf(&report, "%d %s cases under nDCG@10 0.8:\n", len(low), surfaces[0])
+	for _, r := range low {
+		fmt.Fprintf(&report, "  %.3f %-8s %s (recall@5 %.2f)\n     got %s\n", r.ndcg, r.dir, r.name, r.recall, strings.Join(r.got[:min(5, len(r.got))], ", "))
+	}
 	failing := 0
 	for _, r := range all {
 		if len(r.problems) == 0 {

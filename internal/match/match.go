@@ -559,13 +559,13 @@ func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened
 // and only those in reach are ranked.
 func (m *Matcher) scoreCategories(t *task, cands []cand, reach float64) []cand {
 	out := cands[:0]
-	general := generalBeside(t.relCats)
+	factor := catFactors(t.relCats, t.reading.Purpose)
 	for _, c := range cands {
 		if !c.within(reach, t.farReach()) {
 			continue
 		}
 		i := c.d
-		c.rel = relevance(m.docs[i].Service, m.names[i], t.relCats, general, t.relWidened, t.words, m.childRank)
+		c.rel = relevance(m.docs[i].Service, m.names[i], t.relCats, factor, t.relWidened, t.words, m.childRank)
 		if c.rel == 0 {
 			// In by its words alone: a weaker answer than the categories,
 			// widened ones included (0.45) however well the words match:

@@ -33,6 +33,9 @@ type ReadAs struct {
 	// need names has fewer than MinResults eligible services in reach
 	// ("detox" -> all substance use treatment).
 	Widened []string
+	// Purpose are the categories of Categories named only as what another
+	// need is for (need.Reading.Purpose); Categories lists them last.
+	Purpose []string
 	// TextSearch is true when no category could be read: the need was
 	// matched against the listings' own words instead.
 	TextSearch bool
@@ -54,7 +57,12 @@ func newReadAs(r *need.Reading, given []string, voc *need.Vocabulary) ReadAs {
 	ra := ReadAs{Words: r.Words, Who: r.Who, Crisis: r.Crisis, Corrections: r.Corrections, Ignored: r.Ignored,
 		Urgent: r.Urgent, Free: r.Free, Age: r.Age}
 	cats := append(append([]string(nil), given...), r.Categories...)
-	ra.Categories = voc.Collapse(cats)
+	ra.Categories = need.PurposeLast(voc.Collapse(cats), r.Purpose)
+	for _, c := range ra.Categories {
+		if slices.Contains(r.Purpose, c) {
+			ra.Purpose = append(ra.Purpose, c)
+		}
+	}
 	return ra
 }
 

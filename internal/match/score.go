@@ -3,6 +3,7 @@ package match
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,15 +97,14 @@ func (p Parts) total(urgent bool) float64 {
 //   - 0.45 the service is only in a widened parent (not the detox asked
 //     for, but substance use treatment).
 //
-// A match on a read category marked in general (generalBeside) counts
-// generalFactor of itself.
+// A match on a read category counts its factor (catFactors) of itself.
 //
 // Services listing many categories (multi-service centres) are less
 // focused: the part is divided by 1+0.04 per extra category, down to 0.7
 // of itself. A need word, or a one-word label or synonym of a read
 // category ("shelter", "job", "detox"), in the service's name adds 0.15
 // (up to 1): the name says it is what was asked for.
-func relevance(s *directory.Service, nameWords []string, cats []string, general []bool, widened, words []string, childRank map[string]int) float64 {
+func relevance(s *directory.Service, nameWords []string, cats []string, factor []float64, widened, words []string, childRank map[string]int) float64 {
 	best := 0.0
 	for _, c := range s.Categories {
 		for j, r := range cats {
@@ -115,9 +115,7 @@ func relevance(s *directory.Service, nameWords []string, cats []string, general 
 			case directory.IsSubcategory(c, r):
 				v = 0.85 - 0.06*float64(childRank[c])
 			}
-			if v > 0 && general[j] {
-				v *= generalFactor
-			}
+			v *= factor[j]
 			best = max(best, v)
 		}
 		for _, r := range widened {
@@ -139,24 +137,34 @@ func relevance(s *directory.Service, nameWords []string, cats []string, general 
 }
 
 // generalFactor scales a match on a top-level category read beside a
-// subcategory of another branch (see generalBeside).
+// subcategory of another branch: in "suboxone doctor" or "mental health
+// clinic walk in", the general word (doctor: health care) only says what
+// kind of place, and the specific one (opioid treatment) is the need.
 const generalFactor = 0.7
 
-// generalBeside marks, for each of cats, whether it is a top-level
-// category read beside a subcategory of another branch: in "suboxone
-// doctor" or "mental health clinic walk in", the general word (doctor:
-// health care) only says what kind of place, and the specific one (opioid
-// treatment) is the need. It depends on the reading alone, so it is worked
-// out once per need, not per candidate.
-func generalBeside(cats []string) []bool {
-	out := make([]bool, len(cats))
+// purposeFactor scales a match on a category the need names only as what
+// another is for (need.Reading.Purpose): for "a ride to the doctor" a
+// clinic ranks below every ride, even below a widened need (0.45), since
+// the person has a doctor and asked how to get there.
+const purposeFactor = 0.4
+
+// catFactors gives, for each of cats, what a match on it counts: 1, or
+// generalFactor or purposeFactor (the lower) of itself. It depends on the
+// reading alone, so it is worked out once per need, not per candidate.
+func catFactors(cats, purpose []string) []float64 {
+	out := make([]float64, len(cats))
 	for i, r := range cats {
+		out[i] = 1
+		if slices.Contains(purpose, r) {
+			out[i] = purposeFactor
+			continue
+		}
 		if directory.RootOf(r) != r {
 			continue
 		}
 		for _, c := range cats {
 			if root := directory.RootOf(c); root != c && root != r {
-				out[i] = true
+				out[i] = generalFactor
 				break
 			}
 		}

@@ -354,3 +354,26 @@ func TestWidenedBeforeWordsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestNeedBeforeItsPurpose: in "a ride to my doctor" the need is the
+// ride; the doctor says where to. The three services giving rides within
+// reach come first, clinics after them, and the reading says which is
+// which.
+func TestNeedBeforeItsPurpose(t *testing.T) {
+	_, m := dc(t)
+	r := mustSearch(t, m, SearchRequest{Text: "need a ride to my doctor", Place: fixPlace, Now: dcNow})
+	if !slices.Equal(r.ReadAs.Purpose, []string{"healthcare"}) || r.ReadAs.Categories[0] != "transportation" {
+		t.Fatalf("read as %v with purpose %v, want transportation first and health care as the purpose", r.ReadAs.Categories, r.ReadAs.Purpose)
+	}
+	if len(r.Hits) < 10 {
+		t.Fatalf("%d results, want clinics after the rides", len(r.Hits))
+	}
+	for i, h := range r.Hits[:3] {
+		if !h.Service.HasCategory("transportation") {
+			t.Errorf("result %d, %s, gives no rides", i+1, h.Service.Key())
+		}
+	}
+	if !slices.ContainsFunc(r.Hits[3:10], func(h Ranked) bool { return h.Service.HasCategory("healthcare") }) {
+		t.Errorf("no clinic among results 4 to 10")
+	}
+}

@@ -1,6 +1,7 @@
 package need
 
 import (
+	"cmp"
 	"strings"
 	"unicode"
 
@@ -105,11 +106,34 @@ func infinitive(w string) (string, bool) {
 	return "", false
 }
 
-// key joins the stems of words into the key phrases are found by.
+// key joins the stems of words into the key phrases are found by. An
+// article or possessive inside a phrase is left out, so "ride to doctor",
+// "ride to the doctor" and "ride to my doctor" are one phrase, as are
+// "viaje al doctor" and "viaje a mi doctor" (al and del are a and de with
+// the article); at either end it stays, so "the" alone is not a phrase of
+// nothing.
 func key(words []string) string {
-	stems := make([]string, len(words))
+	stems := make([]string, 0, len(words))
 	for i, w := range words {
-		stems[i] = Stem(w)
+		if i > 0 && i < len(words)-1 {
+			if determiners[w] {
+				continue
+			}
+			w = cmp.Or(contractions[w], w)
+		}
+		stems = append(stems, Stem(w))
 	}
 	return strings.Join(stems, " ")
 }
+
+// determiners are the articles and possessives a phrase may hold or not.
+var determiners = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("a an the my your his her our their some el la los las un una unos unas mi mis tu tus su sus") {
+		determiners[w] = true
+	}
+}
+
+// contractions are Spanish's preposition and article in one word.
+var contractions = map[string]string{"al": "a", "del": "de"}

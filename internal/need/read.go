@@ -27,9 +27,9 @@ type Reading struct {
 	// Words are the words and phrases that were kept, in order.
 	Words []Word
 	// Categories are the taxonomy categories the text names, in taxonomy
-	// order; a top-level category includes its subcategories, and when a
-	// category and one of its subcategories are both named only the
-	// subcategory is kept.
+	// order but those of Purpose last; a top-level category includes its
+	// subcategories, and when a category and one of its subcategories are
+	// both named only the subcategory is kept.
 	Categories []string
 	// Who are the genders and populations the text names ("women",
 	// "lgbtq", "veteran"): who the person says they are.
@@ -37,6 +37,11 @@ type Reading struct {
 	// Crisis are the kinds of crisis the text reads as (suicide,
 	// overdose, violence), in directory.CrisisKinds order.
 	Crisis []string
+	// Purpose are the categories of Categories the text names only as
+	// what another need is for: "doctor" in "a ride to the doctor",
+	// "work" in "clothes for work". The need is the ride; the doctor
+	// says where to.
+	Purpose []string
 	// Urgent is true when the text asks for help now ("tonight").
 	Urgent bool
 	// Free is true when the text asks for services at no cost.
@@ -123,7 +128,10 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 			r.Corrections[toks[i].typed] = toks[i].word
 		}
 	}
-	var strong, weak, heads []string
+	var strong, weak, heads, purpose, needs []string
+	// lastEnd is where the last phrase ended; named is true once a phrase
+	// has named a need.
+	lastEnd, named := 0, false
 	var meet meetingReading
 	var parts []struct {
 		m     meaning
@@ -159,7 +167,16 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 		}
 		span := toks[i : i+n]
 		meet.phrase(m, i, n)
+		if len(m.cats) > 0 && !m.head && !m.urgent {
+			if named && purposeBefore(toks[lastEnd:i]) {
+				purpose = append(purpose, m.cats...)
+			} else {
+				needs = append(needs, m.cats...)
+			}
+			named = true
+		}
 		i += n
+		lastEnd = i
 		w := Word{Phrase: n > 1, Categories: v.ordered(m.cats), Who: m.who, Crisis: m.crisis}
 		typed := make([]string, n)
 		for j, t := range span {
@@ -242,6 +259,12 @@ func (v *Vocabulary) Read(text string, sp Speller) Reading {
 		}
 	}
 	r.Categories = v.Collapse(cats)
+	for _, c := range r.Categories {
+		if slices.Contains(purpose, c) && !slices.Contains(needs, c) {
+			r.Purpose = append(r.Purpose, c)
+		}
+	}
+	r.Categories = PurposeLast(r.Categories, r.Purpose)
 	if age, num, ok := ageIn(ws); ok {
 		// The number says who, not what to look for in the listings.
 		r.Age = &age
@@ -446,4 +469,50 @@ func editDistance(a, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+// purposeWords join a need to what it is for: "a ride to the doctor",
+// "clothes for work", "transporte para la cita".
+var purposeWords = map[string]bool{"to": true, "for": true, "para": true, "a": true, "al": true}
+
+// purposeBefore reports whether between, the words between two phrases
+// that name needs, end in a word that makes the second what the first is
+// for (an article or possessive may follow it).
+func purposeBefore(between []token) bool {
+	for j := len(between) - 1; j >= 0; j-- {
+		w := between[j].word
+		// "a" is Spanish's "to" right after the need ("transporte a la
+		// cita") and otherwise English's article ("food and a ride").
+		if w == "a" && j == 0 {
+			return true
+		}
+		switch {
+		case determiners[w]:
+			continue
+		case purposeWords[w]:
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// PurposeLast returns cats with those in purpose moved to the end, the
+// order of each part kept: the need comes before what it is for.
+func PurposeLast(cats, purpose []string) []string {
+	if len(purpose) == 0 {
+		return cats
+	}
+	out := make([]string, 0, len(cats))
+	for _, c := range cats {
+		if !slices.Contains(purpose, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range cats {
+		if slices.Contains(purpose, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -43,6 +43,7 @@ func TestRead(t *testing.T) {
 		text        string
 		cats        []string
 		who, crisis []string
+		purpose     []string
 		urgent      bool
 		terms       []string
 		corrections map[string]string
@@ -94,6 +95,20 @@ func TestRead(t *testing.T) {
 		// that holds it most, and no crisis.
 		{text: "my son no tiene seguro", cats: []string{"income.health-insurance"}, who: []string{"families"}, terms: []string{"seguro"}},
 		{text: "help for my grandma", who: []string{"seniors"}},
+		// A phrase is the same phrase with or without an article or a
+		// possessive inside it: "ride to the doctor" is a synonym of rides.
+		{text: "ride to doctor", cats: []string{"transportation.rides"}},
+		// A need named after "to" or "for" another says what that one is
+		// for: the person asks for the ride, not the doctor.
+		{text: "need a ride to my doctor", cats: []string{"transportation", "healthcare"}, purpose: []string{"healthcare"}},
+		{text: "bus pass for work", cats: []string{"transportation.transit-fare", "employment"}, purpose: []string{"employment"}},
+		{text: "necesito transporte para el doctor", cats: []string{"transportation", "healthcare"}, purpose: []string{"healthcare"}},
+		{text: "transporte a doctor", cats: []string{"transportation", "healthcare"}, purpose: []string{"healthcare"}},
+		{text: "food and a ride", cats: []string{"food", "transportation"}},
+		{text: "food and clothes for my kids", cats: []string{"food", "basic-needs.clothing"}, who: []string{"families"}},
+		{text: "viaje al doctor", cats: []string{"transportation.rides"}},
+		{text: "transporte a la cita", cats: []string{"transportation.rides"}},
+		{text: "transporte a cita", cats: []string{"transportation.rides"}},
 	}
 	ages := map[string]int{"17 and got kicked out": 17, "im 17 and homeless": 17, "I'm 19, need a bed": 19,
 		"i am 70 need food": 70, "shelter for my son he is 16 years old": 16, "tengo 67 años necesito comida": 67}
@@ -116,6 +131,9 @@ func TestRead(t *testing.T) {
 			r := v.Read(tc.text, sp)
 			if !slices.Equal(r.Categories, tc.cats) {
 				t.Errorf("categories = %v, want %v (%+v)", r.Categories, tc.cats, r.Words)
+			}
+			if !slices.Equal(r.Purpose, tc.purpose) {
+				t.Errorf("purpose = %v, want %v", r.Purpose, tc.purpose)
 			}
 			if !slices.Equal(r.Who, tc.who) {
 				t.Errorf("who = %v, want %v", r.Who, tc.who)
