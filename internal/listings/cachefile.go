@@ -12,10 +12,14 @@ import (
 
 // A Cache is written to disk and read back so that a restart on unchanged
 // listing files needs none of them read: decoding and checking YAML is
-// most of the time a load takes. Encode writes one gob value per listing
-// file after a header, so that neither side holds the whole encoding in
-// memory. Only results without problems are written: a load with
+// most of the time a load takes. Encode writes the listing files' results
+// after a header, cacheChunk files to a gob value: neither side holds the
+// whole encoding in memory, and the decoder does not pay a message's
+// overhead for every file. Only results without problems are written: a load with
 // problems builds no catalog, and its files are read again anyway.
+
+// cacheChunk is how many files' results one gob value holds.
+const cacheChunk = 256
 
 // cacheHeader opens an encoded Cache.
 type cacheHeader struct {
@@ -51,11 +55,17 @@ func (c *Cache) Encode(enc *gob.Encoder) error {
 	if err := enc.Encode(cacheHeader{Files: len(paths)}); err != nil {
 		return err
 	}
-	for _, p := range paths {
-		r := c.results[p]
-		if err := enc.Encode(flatten(p, r)); err != nil {
-			return fmt.Errorf("listings: encode %s: %w", p, err)
+	chunk := make([]cachedFile, 0, cacheChunk)
+	for len(paths) > 0 {
+		n := min(cacheChunk, len(paths))
+		chunk = chunk[:0]
+		for _, p := range paths[:n] {
+			chunk = append(chunk, flatten(p, c.results[p]))
 		}
+		if err := enc.Encode(chunk); err != nil {
+			return fmt.Errorf("listings: encode %s to %s: %w", paths[0], paths[n-1], err)
+		}
+		paths = paths[n:]
 	}
 	return nil
 }
@@ -101,20 +111,29 @@ func (c *Cache) Decode(dec *gob.Decoder) error {
 	}
 	results := make(map[string]cachedListing, h.Files)
 	seen := map[string]string{}
-	for range h.Files {
-		var f cachedFile
-		if err := dec.Decode(&f); err != nil {
+	for left := h.Files; left > 0; {
+		// A new slice each time: gob decodes into the values a slice
+		// already points to, which belong to the files before.
+		var chunk []cachedFile
+		if err := dec.Decode(&chunk); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return fmt.Errorf("listings: decode the cache: %w", err)
 		}
-		org, err := f.link()
-		if err != nil {
-			return fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
+		if len(chunk) == 0 || len(chunk) > left {
+			return fmt.Errorf("listings: decode the cache: %d files where %d were left", len(chunk), left)
 		}
-		intern(org, seen)
-		results[f.Path] = cachedListing{sum: f.Sum, r: listingResult{org: org, idPos: pos{f.IDLine, f.IDCol}}}
+		left -= len(chunk)
+		for i := range chunk {
+			f := &chunk[i]
+			org, err := f.link()
+			if err != nil {
+				return fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
+			}
+			intern(org, seen)
+			results[f.Path] = cachedListing{sum: f.Sum, r: listingResult{org: org, idPos: pos{f.IDLine, f.IDCol}}}
+		}
 	}
 	c.results = results
 	return nil

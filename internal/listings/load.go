@@ -68,6 +68,9 @@ type Cache struct {
 	// Sums are the content digests of the listing files now, by path;
 	// a file without one is read again.
 	Sums map[string][32]byte
+	// Files are the listing files, in lexical order, when the caller has
+	// listed them already (with Sums); when nil, Load lists listings/.
+	Files []string
 
 	key     string
 	results map[string]cachedListing
@@ -186,8 +189,10 @@ func Load(fsys fs.FS, opt Options) (*directory.Catalog, []Error, error) {
 		e.tax = nil
 	}
 
-	files, err := listingFiles(fsys)
-	if err != nil {
+	var files []string
+	if opt.Cache != nil && opt.Cache.Files != nil {
+		files = opt.Cache.Files
+	} else if files, err = listingFiles(fsys); err != nil {
 		return nil, nil, err
 	}
 	var cached func(name string) (listingResult, bool)

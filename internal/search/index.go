@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"fmt"
 	"math"
 	"os"
@@ -244,6 +245,9 @@ func partialDir(dir string) (string, error) {
 // renames part to dir when all went well (else removes it), and opens dir
 // for searches.
 func (ix *Index) keep(ctx context.Context, part, dir string, err error) (*Index, error) {
+	if err == nil {
+		ix.saveOpenData()
+	}
 	if cerr := ix.bi.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("search: close %s: %w", part, cerr)
 	}
@@ -414,20 +418,131 @@ func newIndex(cat *directory.Catalog) (*Index, error) {
 }
 
 // finish reads what searches need from the bleve index: the documents'
-// internal numbers, the BM25 statistics and the vocabulary.
+// internal numbers, the BM25 statistics and the vocabulary. An on-disk
+// index keeps them (see keep); others work them out.
 func (ix *Index) finish(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("search: build: %w", err)
 	}
-	// Independent reads of the index, one per core.
+	od, ok := ix.savedOpenData()
+	if !ok {
+		var err error
+		if od, err = ix.openData(); err != nil {
+			return err
+		}
+	}
+	return ix.apply(od)
+}
+
+// openKey is the internal key under which an on-disk index keeps what
+// opening it needs besides bleve's own files (openData), so that a
+// restart reads it instead of working it out.
+var openKey = []byte("trellis.open")
+
+// openData is what searches need from a bleve index besides the index:
+// each document's internal number (Nums[i] for docs[i]), the fields'
+// analyzed lengths for BM25 (bm25Stats) and the vocabulary as an FST.
+// Digest ties it to the documents (docsDigest).
+type openData struct {
+	Digest          []byte
+	Nums            []uint64
+	NameCardinality int
+	TextCardinality int
+	Vocabulary      []byte
+}
+
+// openData works out the index's openData: independent reads of the
+// index, one per core.
+func (ix *Index) openData() (*openData, error) {
+	od := &openData{Digest: ix.docsDigest()}
 	var g errgroup.Group
-	g.Go(ix.loadOrdinals)
+	g.Go(func() (err error) {
+		od.Nums, err = ix.internalNumbers()
+		return err
+	})
 	g.Go(func() error {
-		ix.bm25 = ix.bm25Stats(ix.text.an)
+		od.NameCardinality, od.TextCardinality = ix.cardinalities(ix.text.an)
 		return nil
 	})
-	g.Go(func() error { return ix.text.loadVocabulary(ix.bi) })
-	return g.Wait()
+	g.Go(func() (err error) {
+		od.Vocabulary, err = vocabulary(ix.bi)
+		return err
+	})
+	return od, g.Wait()
+}
+
+// saveOpenData keeps the index's openData in it; a failure only means
+// the next open works it out again.
+func (ix *Index) saveOpenData() {
+	od, err := ix.openData()
+	if err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	if gob.NewEncoder(&buf).Encode(od) == nil {
+		_ = ix.bi.SetInternal(openKey, buf.Bytes())
+	}
+}
+
+// openSpotChecks is how many documents' kept internal numbers are checked
+// against bleve's when an index is opened.
+const openSpotChecks = 32
+
+// savedOpenData returns the openData the index keeps, when it keeps one
+// that is for its documents: the digest matches, and the internal numbers
+// of openSpotChecks documents spread over the table are bleve's.
+func (ix *Index) savedOpenData() (*openData, bool) {
+	b, err := ix.bi.GetInternal(openKey)
+	if err != nil || b == nil {
+		return nil, false
+	}
+	var od openData
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&od) != nil ||
+		!bytes.Equal(od.Digest, ix.docsDigest()) || len(od.Nums) != len(ix.docs) {
+		return nil, false
+	}
+	// Numbers past those of the documents and of the deleted ones a merge
+	// has not dropped yet are no index's.
+	for _, n := range od.Nums {
+		if n > uint64(len(od.Nums))*16+1024 {
+			return nil, false
+		}
+	}
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, false
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, false
+	}
+	defer r.Close()
+	n := len(ix.docs)
+	for k := range min(openSpotChecks, n) {
+		i := k * n / min(openSpotChecks, n)
+		iid, err := r.InternalID(ix.docs[i].Key)
+		if err != nil || iid == nil || iid.Value() != od.Nums[i] {
+			return nil, false
+		}
+	}
+	return &od, true
+}
+
+// apply makes od the index's.
+func (ix *Index) apply(od *openData) error {
+	var hi uint64
+	for _, n := range od.Nums {
+		hi = max(hi, n)
+	}
+	ix.ords = make([]int32, hi+1)
+	for i := range ix.ords {
+		ix.ords[i] = -1
+	}
+	for i, n := range od.Nums {
+		ix.ords[n] = int32(i)
+	}
+	ix.bm25 = bm25Of(len(ix.docs), od.NameCardinality, od.TextCardinality)
+	return ix.text.setVocabulary(od.Vocabulary)
 }
 
 // indexInMemory indexes the documents in one batch per core,
@@ -525,7 +640,7 @@ func joinText(parts ...string) string {
 	return strings.Join(out, ". ")
 }
 
-// bm25Stats returns the statistics searches pass to bleve's BM25 scorer.
+// cardinalities returns what bm25Of takes for the name and text fields.
 // bleve takes a field's average length to be its number of distinct terms
 // over the number of documents (rounded up), which for a large directory
 // with a small vocabulary is 1 or 2 and makes any description of ordinary
@@ -533,10 +648,10 @@ func joinText(parts ...string) string {
 // is therefore set to its average analyzed length, measured on an evenly
 // spread sample of documents, times the document count, so that bleve's
 // ratio is the real average.
-func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
+func (ix *Index) cardinalities(an analysis.Analyzer) (name, text int) {
 	n := len(ix.docs)
 	step := max(1, n/2000)
-	var sampled, name, text int
+	var sampled int
 	for i := 0; i < n; i += step {
 		doc := ix.docs[i].document("", an)
 		for _, f := range doc.Fields {
@@ -558,10 +673,16 @@ func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
 		}
 		return max(1, int(math.Round(float64(total)/float64(sampled)*float64(n))))
 	}
+	return card(name), card(text)
+}
+
+// bm25Of returns the statistics searches pass to bleve's BM25 scorer for
+// n documents and the fields' cardinalities.
+func bm25Of(n, name, text int) *bsearch.BM25Stats {
 	return &bsearch.BM25Stats{
 		DocCount: float64(max(n, 1)),
 		FieldCardinality: map[string]int{
-			fName: card(name), fText: card(text),
+			fName: name, fText: text,
 			// The field bleve's unscored disjunction over merged postings
 			// names (searcher.optimizeCompositeSearcher); it scores nothing.
 			"*": max(n, 1),
@@ -569,39 +690,30 @@ func (ix *Index) bm25Stats(an analysis.Analyzer) *bsearch.BM25Stats {
 	}
 }
 
-// loadOrdinals fills ix.ords from bleve's internal ids of the documents,
+// internalNumbers returns bleve's internal numbers of the documents,
 // looking each up by its key (a few µs each). The numbers are those of
-// this reader's segments, which for an index opened read-only never
-// change. It returns an error if the index cannot be read or lacks a
-// document.
-func (ix *Index) loadOrdinals() error {
+// the reader's segments, which for an index opened read-only never
+// change, and which closing a written index and opening it again keeps.
+// It returns an error if the index cannot be read or lacks a document.
+func (ix *Index) internalNumbers() ([]uint64, error) {
 	adv, err := ix.bi.Advanced()
 	if err != nil {
-		return fmt.Errorf("search: build: %w", err)
+		return nil, fmt.Errorf("search: build: %w", err)
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return fmt.Errorf("search: build: %w", err)
+		return nil, fmt.Errorf("search: build: %w", err)
 	}
 	defer r.Close()
 	nums := make([]uint64, len(ix.docs))
-	var hi uint64
 	for i := range ix.docs {
 		iid, err := r.InternalID(ix.docs[i].Key)
 		if err != nil || iid == nil {
-			return fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
+			return nil, fmt.Errorf("search: build: document %d missing from the index: %v", i, err)
 		}
 		nums[i] = iid.Value()
-		hi = max(hi, nums[i])
 	}
-	ix.ords = make([]int32, hi+1)
-	for i := range ix.ords {
-		ix.ords[i] = -1
-	}
-	for i, n := range nums {
-		ix.ords[n] = int32(i)
-	}
-	return nil
+	return nums, nil
 }
 
 // Close releases the index; closing again does nothing. Searches after

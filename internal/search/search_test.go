@@ -1,11 +1,15 @@
 package search
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"os"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
 
 	"trellis/internal/geo"
 	"trellis/internal/search/searchtest"
@@ -228,5 +232,91 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if _, err := Build(ctx, cat); err == nil {
 		t.Error("Build with a cancelled context succeeded")
+	}
+}
+
+// TestOpenDataKept: an index written to disk keeps what opening it needs
+// (openData), and an open takes it, not working it out again: the kept
+// internal numbers are bleve's for every document, for a built index and
+// for one updated from it. Kept numbers that are not bleve's are refused,
+// and the open works them out.
+func TestOpenDataKept(t *testing.T) {
+	ctx := context.Background()
+	cat := loadData(t, "../../data")
+	dir := t.TempDir()
+	built, err := BuildDir(ctx, cat, dir+"/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer built.Close()
+	// A catalog of fewer listings: every document after the first
+	// organization's has a new internal number.
+	fewer := *cat
+	fewer.Organizations = cat.Organizations[1:]
+	updated, err := UpdateDir(ctx, built, &fewer, dir+"/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer updated.Close()
+	for _, ix := range []*Index{built, updated} {
+		od, ok := ix.savedOpenData()
+		if !ok {
+			t.Fatalf("%s: no open data kept", ix.dir)
+		}
+		nums, err := ix.internalNumbers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(od.Nums, nums) {
+			t.Errorf("%s: the kept internal numbers are not bleve's", ix.dir)
+		}
+		for i, n := range nums {
+			if ix.ords[n] != int32(i) {
+				t.Fatalf("%s: document %d is at %d", ix.dir, i, ix.ords[n])
+			}
+		}
+		fresh, err := vocabulary(ix.bi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(od.Vocabulary, fresh) {
+			t.Errorf("%s: the kept vocabulary is not the index's", ix.dir)
+		}
+	}
+
+	// Numbers swapped between two documents: refused.
+	if err := built.Close(); err != nil {
+		t.Fatal(err)
+	}
+	od, _ := updated.savedOpenData()
+	od.Nums[0], od.Nums[len(od.Nums)-1] = od.Nums[len(od.Nums)-1], od.Nums[0]
+	if err := updated.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := bleve.Open(dir + "/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(od); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetInternal(openKey, buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := Open(ctx, &fewer, dir+"/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if _, ok := reopened.savedOpenData(); ok {
+		t.Error("kept numbers that are not bleve's were taken")
+	}
+	got, _ := textKeys(t, reopened, "harriet", "tubman")
+	if !slices.Contains(got, "catholic-charities-harriet-tubman-shelter-and-day-center.harriet-tubman-shelter-and-day-center") {
+		t.Errorf("harriet tubman, after the open worked the numbers out: %v", got)
 	}
 }

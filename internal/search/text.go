@@ -25,11 +25,10 @@ import (
 // how often, and which are near a misspelled word.
 type textModel struct {
 	an analysis.Analyzer
-	// vocab counts, per analyzed term, the documents whose text fields
-	// hold it (summed over fields); fst holds the same terms for
+	// fst holds every analyzed term of the text fields, with the number
+	// of documents holding it (summed over fields), for lookups and
 	// edit-distance search.
-	vocab map[string]uint64
-	fst   *vellum.FST
+	fst *vellum.FST
 	// lev holds automaton builders for one and two edits: a builder
 	// matches up to the distance it was made for, whatever BuildDfa is
 	// told.
@@ -48,54 +47,61 @@ func (tm *textModel) analyze(s string) []string {
 	return out
 }
 
-// loadVocabulary reads every term of the index's text fields into vocab
-// and builds the edit-distance automaton over them. It returns an error if
-// the index's dictionaries cannot be read.
-func (tm *textModel) loadVocabulary(bi bleve.Index) error {
-	tm.vocab = map[string]uint64{}
+// vocabulary returns, as a vellum FST, every term of the index's text
+// fields with the number of documents holding it (summed over fields). It
+// returns an error if the index's dictionaries cannot be read.
+func vocabulary(bi bleve.Index) ([]byte, error) {
+	counts := map[string]uint64{}
 	for _, f := range textFields {
 		d, err := bi.FieldDict(f.name)
 		if err != nil {
-			return fmt.Errorf("search: build: read %s terms: %w", f.name, err)
+			return nil, fmt.Errorf("search: build: read %s terms: %w", f.name, err)
 		}
 		for {
 			e, err := d.Next()
 			if err != nil {
 				_ = d.Close()
-				return fmt.Errorf("search: build: read %s terms: %w", f.name, err)
+				return nil, fmt.Errorf("search: build: read %s terms: %w", f.name, err)
 			}
 			if e == nil {
 				break
 			}
-			tm.vocab[e.Term] += e.Count
+			counts[e.Term] += e.Count
 		}
 		if err := d.Close(); err != nil {
-			return fmt.Errorf("search: build: read %s terms: %w", f.name, err)
+			return nil, fmt.Errorf("search: build: read %s terms: %w", f.name, err)
 		}
 	}
-	keys := make([]string, 0, len(tm.vocab))
-	for k := range tm.vocab {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var buf bytes.Buffer
 	b, err := vellum.New(&buf, nil)
 	if err != nil {
-		return fmt.Errorf("search: build: vocabulary: %w", err)
+		return nil, fmt.Errorf("search: build: vocabulary: %w", err)
 	}
 	for _, k := range keys {
-		if err := b.Insert([]byte(k), tm.vocab[k]); err != nil {
-			return fmt.Errorf("search: build: vocabulary: %w", err)
+		if err := b.Insert([]byte(k), counts[k]); err != nil {
+			return nil, fmt.Errorf("search: build: vocabulary: %w", err)
 		}
 	}
 	if err := b.Close(); err != nil {
-		return fmt.Errorf("search: build: vocabulary: %w", err)
+		return nil, fmt.Errorf("search: build: vocabulary: %w", err)
 	}
-	if tm.fst, err = vellum.Load(buf.Bytes()); err != nil {
-		return fmt.Errorf("search: build: vocabulary: %w", err)
+	return buf.Bytes(), nil
+}
+
+// setVocabulary loads the FST vocabulary made and the edit-distance
+// automata over it.
+func (tm *textModel) setVocabulary(fst []byte) error {
+	var err error
+	if tm.fst, err = vellum.Load(fst); err != nil {
+		return fmt.Errorf("search: vocabulary: %w", err)
 	}
 	if tm.lev, err = levenshteinBuilders(); err != nil {
-		return fmt.Errorf("search: build: vocabulary: %w", err)
+		return fmt.Errorf("search: vocabulary: %w", err)
 	}
 	return nil
 }
@@ -120,7 +126,7 @@ var levenshteinBuilders = sync.OnceValues(func() ([3]*levenshtein.LevenshteinAut
 // known.
 func (ix *Index) Known(word string) bool {
 	for _, t := range ix.text.analyze(word) {
-		if _, ok := ix.text.vocab[t]; !ok {
+		if ok, err := ix.text.fst.Contains([]byte(t)); !ok || err != nil {
 			return false
 		}
 	}

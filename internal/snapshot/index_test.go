@@ -280,3 +280,33 @@ func TestRestartReadsNoListing(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkedListing: a listing file that is a symbolic link to a file
+// elsewhere is loaded like any other, and a change to the file it leads
+// to is a new revision that reloads it.
+func TestLinkedListing(t *testing.T) {
+	data, outside := bundled(t), t.TempDir()
+	target := filepath.Join(outside, "pantry.yaml")
+	writeFile(t, target, goodListing)
+	if err := os.Symlink(target, filepath.Join(data, "listings", "dc", "pantry.yaml")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	s := indexStore(t, data, t.TempDir())
+	first := load(t, s)
+	if got := hits(t, first, "corner", "pantry"); len(got) == 0 {
+		t.Fatal("the linked listing is not loaded")
+	}
+	writeFile(t, target, strings.Replace(goodListing, "\nname: ", "\nname: Zebrafinch ", 1))
+	// The change must not fall within the racy window of the first read.
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(target, old, old); err != nil {
+		t.Fatal(err)
+	}
+	second := load(t, s)
+	if second.Revision == first.Revision || second.ListingsRead != 1 {
+		t.Fatalf("after the linked file changed: revision %s (was %s), %d listing files read; want a new revision, 1", second.Revision, first.Revision, second.ListingsRead)
+	}
+	if got := hits(t, second, "zebrafinch"); len(got) == 0 {
+		t.Error("the change to the linked file is not found")
+	}
+}

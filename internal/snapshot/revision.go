@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,11 +49,26 @@ func Revision(fsys fs.FS) (string, error) {
 // as they are now (see fileSum.fresh); it also returns the digests of
 // this revision's files, by path.
 func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string, map[string]fileSum, error) {
-	type entry struct {
-		path string
-		d    fs.DirEntry
+	files, err := dataFiles(fsys)
+	if err != nil {
+		return "", nil, err
 	}
-	var files []entry
+	return files.revision(fsys, prev, now)
+}
+
+// fileList is the data files of a directory, in path order.
+type fileList []fileEntry
+
+type fileEntry struct {
+	path string
+	d    fs.DirEntry
+}
+
+// dataFiles lists the files a revision covers: every regular file of fsys
+// and every link to one, but those whose names, or whose directories'
+// names, start with a dot (.git, editor swap files), which nothing loads.
+func dataFiles(fsys fs.FS) (fileList, error) {
+	var files fileList
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -63,19 +79,34 @@ func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
-			files = append(files, entry{p, d})
+		switch {
+		case d.Type().IsRegular():
+			files = append(files, fileEntry{p, d})
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link to a file is the file (the loaders follow it); one
+			// that leads nowhere, or to a directory, is left to them.
+			if info, err := fs.Stat(fsys, p); err == nil && info.Mode().IsRegular() {
+				files = append(files, fileEntry{p, d})
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("snapshot: list data files: %w", err)
+		return nil, fmt.Errorf("snapshot: list data files: %w", err)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	return files, nil
+}
+
+// revision is the package's revision function over files, listed before.
+func (files fileList) revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string, map[string]fileSum, error) {
 	sums := make(map[string]fileSum, len(files))
 	h := sha256.New()
 	for _, f := range files {
 		info, err := f.d.Info()
+		if err == nil && f.d.Type()&fs.ModeSymlink != 0 {
+			info, err = fs.Stat(fsys, f.path)
+		}
 		if err != nil {
 			return "", nil, fmt.Errorf("snapshot: read %s: %w", f.path, err)
 		}
@@ -86,7 +117,8 @@ func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string
 			}
 		}
 		sums[f.path] = fsum
-		fmt.Fprintf(h, "%s\x00", f.path)
+		io.WriteString(h, f.path)
+		h.Write([]byte{0})
 		h.Write(fsum.sum[:])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12], sums, nil
@@ -148,13 +180,17 @@ func settingsKey(sums map[string]fileSum, day string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// listingSums returns the digests of the listing files.
-func listingSums(sums map[string]fileSum) map[string][sha256.Size]byte {
+// listingSums returns the digests of the listing files, and their paths
+// in lexical order.
+func listingSums(sums map[string]fileSum) (map[string][sha256.Size]byte, []string) {
 	out := make(map[string][sha256.Size]byte, len(sums))
+	paths := make([]string, 0, len(sums))
 	for p, s := range sums {
 		if isListing(p) {
 			out[p] = s.sum
+			paths = append(paths, p)
 		}
 	}
-	return out
+	slices.Sort(paths)
+	return out, paths
 }

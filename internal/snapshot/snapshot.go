@@ -316,6 +316,17 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	if s.cur.Load() == nil {
 		loadGazetteer()
 	}
+	// The files are listed while the load state's header is read: the
+	// listing does not need the digests it holds.
+	type listed struct {
+		files fileList
+		err   error
+	}
+	list := make(chan listed, 1)
+	go func() {
+		files, err := dataFiles(s.fsys)
+		list <- listed{files, err}
+	}()
 	var saved *savedState
 	var decoded chan error
 	if s.cur.Load() == nil && s.sums == nil && s.IndexDir != "" {
@@ -326,7 +337,11 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 			go func() { decoded <- s.listings.Decode(saved.dec) }()
 		}
 	}
-	rev, sums, err := revision(s.fsys, s.sums, time.Now)
+	l := <-list
+	rev, sums, err := "", map[string]fileSum(nil), l.err
+	if err == nil {
+		rev, sums, err = l.files.revision(s.fsys, s.sums, time.Now)
+	}
 	if decoded != nil {
 		if derr := <-decoded; derr != nil {
 			saved, s.savedRev = nil, ""
@@ -372,7 +387,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	day := now.In(zone).Format(time.DateOnly)
 	s.listings.Key = settingsKey(sums, day)
-	s.listings.Sums = listingSums(sums)
+	s.listings.Sums, s.listings.Files = listingSums(sums)
 	if saved != nil && saved.header.Settings == settingsKey(sums, "") && saved.header.Day <= day {
 		// A listing checked without problems on an earlier day has none
 		// today.

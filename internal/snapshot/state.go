@@ -29,7 +29,7 @@ import (
 const stateName = "load-state"
 
 // stateFormat is the version of the state file's layout.
-const stateFormat = 1
+const stateFormat = 2
 
 // stateHeader opens the state file; the listings cache follows it.
 type stateHeader struct {
