@@ -22,9 +22,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -46,6 +48,12 @@ type Matcher struct {
 	// the stems of its service's name words.
 	docs  []search.Doc
 	names [][]string
+	// svc numbers each document's service (its documents are adjacent in
+	// docs); services is how many there are. A search marks the services
+	// it has seen in a serviceSet rather than a map.
+	svc      []int32
+	services int
+	sets     sync.Pool
 	// points are the documents' points (docs[i].Point, or NaN without
 	// one), apart from the documents so that testing thousands against a
 	// bound reads little memory.
@@ -108,6 +116,7 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 		m.meetingDocs = newMeetingDocs(cat, m.voc)
 	}()
 	m.names = make([][]string, len(m.docs))
+	m.svc = make([]int32, len(m.docs))
 	m.points = make([]orb.Point, len(m.docs))
 	for i := range m.docs {
 		d := &m.docs[i]
@@ -118,8 +127,11 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 		s := d.Service
 		if i > 0 && m.docs[i-1].Service == s {
 			m.names[i] = m.names[i-1]
+			m.svc[i] = m.svc[i-1]
 		} else {
 			m.names[i] = nameWords(s)
+			m.svc[i] = int32(m.services)
+			m.services++
 		}
 		var seen []string
 		for _, c := range s.Categories {
@@ -810,8 +822,6 @@ func (m *Matcher) eligible(t *task, cands []cand, reach float64, in ...string) i
 // candidates whose score could still reach the top t.topK, and in the other
 // orders only for the results kept.
 func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
-	exclSeen := map[*directory.Service]bool{}
-	considered := map[*directory.Service]bool{}
 	var plans, langs []string
 	if p := t.person; p != nil {
 		plans, langs = p.Insurance, p.Languages
@@ -820,32 +830,31 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	urgent := out.readAs.Urgent
 	at := t.rules.At()
 	// pool holds every eligible candidate with its score without the
-	// open part (partial), and whether that part is known yet.
+	// open part (partial), and whether that part is known yet. A national
+	// directory's need can have thousands of candidates in reach, and
+	// only the best few become results: the entries are kept small, and
+	// a result is built (build) for those that may be kept.
 	type scored struct {
-		rk      Ranked
+		c       *cand
 		partial float64
 		factor  float64
 		known   bool
+		// open indexes opens, the open states the rules read (when they
+		// read hours); -1 when they read none.
+		open int32
 	}
-	pool := make([]scored, 0, len(cands))
-	for i := range cands {
-		c := &cands[i]
-		if !c.within(reach, t.farReach()) {
-			continue
-		}
+	var opens []directory.OpenState
+	// build returns the result for sc without its score, and the factor
+	// its score is multiplied by; known is whether the open part is set.
+	build := func(sc *scored) (rk Ranked, factor float64, known bool) {
+		c := sc.c
 		d := &m.docs[c.d]
 		s := d.Service
-		considered[s] = true
-		st, zone, hits := m.check(t, c)
-		if len(hits) > 0 {
-			if !exclSeen[s] {
-				exclSeen[s] = true
-				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
-			}
-			continue
+		_, zone := s.HoursAt(d.Location, m.zone)
+		rk = Ranked{Service: s, Location: d.Location, zone: zone, key: d.Key}
+		if sc.open >= 0 {
+			rk.Open = opens[sc.open]
 		}
-		sc := scored{rk: Ranked{Service: s, Location: d.Location, Open: st, zone: zone, key: d.Key}}
-		rk := &sc.rk
 		rk.Parts.Relevance = c.rel
 		var dist *float64
 		if c.hasDist {
@@ -857,53 +866,82 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		rk.Parts.Cost = costPart(s, plans)
 		rk.Parts.Fresh = freshPart(s.LastVerified, t.now, stale)
 		rk.season, rk.usualSeason = s.SeasonAt(d.Location, m.tax)
-		sc.factor = fitFactor(rk.Parts.Fit)
+		factor = fitFactor(rk.Parts.Fit)
 		if rk.season != nil && !rk.season.Contains(directory.DateOf(at.In(zone))) {
 			rk.OutOfSeason = true
-			sc.factor *= outOfSeason
-			sc.known = true
+			factor *= outOfSeason
+			known = true
 		}
 		if t.rules.ReadsHours() {
-			sc.known = true
+			known = true
 			if !rk.OutOfSeason {
-				rk.Parts.Open = openPart(st, at)
+				rk.Parts.Open = openPart(rk.Open, at)
 			}
 		}
-		sc.partial = rk.Parts.total(urgent) * sc.factor
 		if c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
 			v := c.dist
 			rk.Distance = &v
 		}
+		return rk, factor, known
+	}
+	considered, excluded, eligible, release := m.serviceSets()
+	defer release()
+	var pool []scored
+	for i := range cands {
+		c := &cands[i]
+		if !c.within(reach, t.farReach()) {
+			continue
+		}
+		sv := m.svc[c.d]
+		considered.add(sv)
+		st, _, hits := m.check(t, c)
+		if len(hits) > 0 {
+			if !excluded.has(sv) {
+				excluded.add(sv)
+				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
+			}
+			continue
+		}
+		if pool == nil {
+			pool = make([]scored, 0, len(cands)-i)
+		}
+		sc := scored{c: c, open: -1}
+		if t.rules.ReadsHours() {
+			sc.open = int32(len(opens))
+			opens = append(opens, st)
+		}
+		rk, factor, known := build(&sc)
+		sc.factor, sc.known = factor, known
+		sc.partial = rk.Parts.total(urgent) * factor
 		pool = append(pool, sc)
 	}
-	out.considered = len(considered)
+	out.considered = considered.count()
 
-	// finish reads the hours of a candidate (unless known) and sets its
-	// score.
-	finish := func(sc *scored) {
-		rk := &sc.rk
+	// finish builds a candidate's result, reads its hours (unless known)
+	// and sets its score.
+	finish := func(sc *scored) Ranked {
+		rk, _, _ := build(sc)
 		if !sc.known {
 			h, _ := rk.Service.HoursAt(rk.Location, m.zone)
 			rk.Open = h.At(at, rk.zone)
 			rk.Parts.Open = openPart(rk.Open, at)
-			sc.known = true
 		} else if !t.rules.ReadsHours() {
 			h, _ := rk.Service.HoursAt(rk.Location, m.zone)
 			rk.Open = h.At(at, rk.zone)
 		}
 		rk.Score = math.Round(rk.Parts.total(urgent)*sc.factor*10000) / 10000
+		return rk
 	}
 	// The eligible services, for the total and the facets.
-	services := map[*directory.Service]bool{}
 	for i := range pool {
-		if s := pool[i].rk.Service; !services[s] {
-			services[s] = true
-			out.services = append(out.services, s)
+		if sv := m.svc[pool[i].c.d]; !eligible.has(sv) {
+			eligible.add(sv)
+			out.services = append(out.services, m.docs[pool[i].c.d].Service)
 		}
 	}
 	k := t.topK
-	if k <= 0 || k > len(services) {
-		k = len(services)
+	if k <= 0 || k > len(out.services) {
+		k = len(out.services)
 	}
 	best := make(map[*directory.Service]int, k)
 	top := make([]Ranked, 0, k+k/2)
@@ -931,7 +969,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			if pool[i].partial != pool[j].partial {
 				return pool[i].partial > pool[j].partial
 			}
-			return pool[i].rk.key < pool[j].rk.key
+			return m.docs[pool[i].c.d].Key < m.docs[pool[j].c.d].Key
 		})
 		maxOpen := wOpen
 		if urgent {
@@ -945,8 +983,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			if len(scores) >= k && sc.partial+maxOpen*sc.factor < scores[k-1] {
 				break
 			}
-			finish(sc)
-			old, changed := keep(sc.rk, better)
+			rk := finish(sc)
+			old, changed := keep(rk, better)
 			if !changed {
 				continue
 			}
@@ -954,8 +992,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 				j, _ := slices.BinarySearchFunc(scores, old.Score, descending)
 				scores = slices.Delete(scores, j, j+1)
 			}
-			j, _ := slices.BinarySearchFunc(scores, sc.rk.Score, descending)
-			scores = slices.Insert(scores, j, sc.rk.Score)
+			j, _ := slices.BinarySearchFunc(scores, rk.Score, descending)
+			scores = slices.Insert(scores, j, rk.Score)
 		}
 		sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
 	default:
@@ -963,8 +1001,9 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		// the requested key; hours are read for the results kept.
 		idx := map[string]int{}
 		for i := range pool {
-			idx[pool[i].rk.key] = i
-			keep(pool[i].rk, func(a, b Ranked) bool { return pool[idx[a.key]].partial > pool[idx[b.key]].partial })
+			rk, _, _ := build(&pool[i])
+			idx[rk.key] = i
+			keep(rk, func(a, b Ranked) bool { return pool[idx[a.key]].partial > pool[idx[b.key]].partial })
 		}
 		sort.SliceStable(top, func(i, j int) bool {
 			a, b := pool[idx[top[i].key]].partial, pool[idx[top[j].key]].partial
@@ -975,9 +1014,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		})
 		order(top, t.sort)
 		for i := range top[:k] {
-			sc := &pool[idx[top[i].key]]
-			finish(sc)
-			top[i] = sc.rk
+			top[i] = finish(&pool[idx[top[i].key]])
 		}
 	}
 	if len(top) > k {
@@ -1071,4 +1108,35 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// serviceSet is a set of services by their number (Matcher.svc).
+type serviceSet []uint64
+
+func (s serviceSet) add(sv int32)      { s[sv/64] |= 1 << (sv % 64) }
+func (s serviceSet) has(sv int32) bool { return s[sv/64]&(1<<(sv%64)) != 0 }
+
+// count returns how many services the set holds.
+func (s serviceSet) count() int {
+	n := 0
+	for _, w := range s {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// serviceSets returns three empty sets of the matcher's services, and
+// what gives them back once they are no longer used. They come from one
+// allocation, reused by later searches.
+func (m *Matcher) serviceSets() (a, b, c serviceSet, release func()) {
+	w := (m.services + 63) / 64
+	p, _ := m.sets.Get().(*[]uint64)
+	if p == nil || len(*p) != 3*w {
+		all := make([]uint64, 3*w)
+		p = &all
+	} else {
+		clear(*p)
+	}
+	all := *p
+	return all[:w:w], all[w : 2*w : 2*w], all[2*w:], func() { m.sets.Put(p) }
 }
