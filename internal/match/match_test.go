@@ -240,7 +240,7 @@ func TestReadNeeds(t *testing.T) {
 		{name: "misspelled shelter", text: "shleter", want: []string{"housing.emergency-shelter"}, correction: "shelter"},
 		{name: "spanish tonight", text: "donde dormir esta noche", want: []string{"housing.emergency-shelter"}, urgent: true},
 		{name: "subcategory wins", text: "drug detox", want: []string{"substance-use.detox"}},
-		{name: "two categories", text: "food and a shower", want: []string{"food", "basic-needs.hygiene"}},
+		{name: "two categories", text: "food and a shower", want: []string{"food", "basic-needs.showers"}},
 		{name: "category id", text: "healthcare.dental", want: []string{"healthcare.dental"}},
 		{name: "drinking", text: "help with drinking", want: []string{"substance-use"}},
 		{name: "nothing", text: "zzzz qqqq", want: nil},

@@ -88,8 +88,8 @@ func TestRead(t *testing.T) {
 		// A Spanish infinitive is the same word with a pronoun joined to
 		// it ("bañarme" is a synonym) and without; a modal verb ("puedo")
 		// names no need on its own.
-		{text: "donde me puedo bañar", cats: []string{"basic-needs.hygiene"}},
-		{text: "donde me puedo banar", cats: []string{"basic-needs.hygiene"}},
+		{text: "donde me puedo bañar", cats: []string{"basic-needs.showers"}},
+		{text: "donde me puedo banar", cats: []string{"basic-needs.showers"}},
 		// "seguro" alone is insurance far more often than it is safety: it
 		// names the categories that hold it about half as often as the one
 		// that holds it most, and no crisis.
