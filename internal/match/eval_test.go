@@ -34,14 +34,36 @@ import (
 
 var evalReport = flag.Bool("report", false, "print the relevance report (make eval)")
 
-// Floors the evaluation must stay above. The evaluation is deterministic,
-// so they sit just under the measured values (all 0.943/0.890, DC
-// 0.932/0.891, Chicago 0.966/0.888): one more case failing outright costs
-// DC about 0.02 nDCG and trips them. Raise them when ranking improves.
-var evalFloors = map[string]struct{ ndcg, recall float64 }{
-	"search": {0.0, 0.0},
-	"match":  {0.0, 0.0},
-}
+// Floors the evaluation must stay above, for each surface (search and
+// match rank alike, and a test holds them to it): overall, per directory
+// and per class. The evaluation is deterministic, so they sit just under
+// the values measured on 2026-12-06 (overall 0.931/0.866, DC 0.935/0.881,
+// peers 0.908/0.835, Chicago 0.963/0.888): a case that drops out of the
+// top ten trips them. Raise them when ranking improves; never lower them
+// to let a change land.
+var evalFloors = func() map[string]struct{ ndcg, recall float64 } {
+	floors := map[string]struct{ ndcg, recall float64 }{
+		"":                   {0.93, 0.86},
+		" dc":                {0.93, 0.875},
+		" peers":             {0.90, 0.83},
+		" chicago":           {0.96, 0.88},
+		" class:browse":      {0.94, 0.78},
+		" class:crisis":      {0.96, 0.91},
+		" class:dead-end":    {0.82, 0.67},
+		" class:everyday":    {0.85, 0.86},
+		" class:misspelling": {0.97, 0.81},
+		" class:population":  {0.95, 0.92},
+		" class:protected":   {0.87, 0.76},
+		" class:spanish":     {0.90, 0.85},
+	}
+	out := map[string]struct{ ndcg, recall float64 }{}
+	for _, surface := range surfaces {
+		for k, f := range floors {
+			out[surface+k] = f
+		}
+	}
+	return out
+}()
 
 // A failing case is one whose nDCG@10 is below caseFloor, or whose first
 // result or top five break its must-rules.
