@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"trellis/internal/directory"
 )
@@ -41,10 +44,12 @@ type cachedFile struct {
 	At [][]int
 }
 
-// Encode writes the results the cache holds to enc. The caller keeps what
+// Encode writes the results the cache holds to encs, the files split
+// among them in path order, each part whole before the next, so that
+// Decode can read the parts at once, one per core. The caller keeps what
 // they hold under (Key) and the digests they were checked with are
 // written with them.
-func (c *Cache) Encode(enc *gob.Encoder) error {
+func (c *Cache) Encode(encs ...*gob.Encoder) error {
 	paths := make([]string, 0, len(c.results))
 	for p, r := range c.results {
 		if r.r.org != nil && len(r.r.errs) == 0 {
@@ -52,6 +57,18 @@ func (c *Cache) Encode(enc *gob.Encoder) error {
 		}
 	}
 	slices.Sort(paths)
+	for k, enc := range encs {
+		lo, hi := k*len(paths)/len(encs), (k+1)*len(paths)/len(encs)
+		if err := c.encodePart(enc, paths[lo:hi]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodePart writes the results of paths to enc: a header, then
+// cacheChunk files to a value.
+func (c *Cache) encodePart(enc *gob.Encoder, paths []string) error {
 	if err := enc.Encode(cacheHeader{Files: len(paths)}); err != nil {
 		return err
 	}
@@ -97,17 +114,44 @@ func flatten(p string, r cachedListing) cachedFile {
 	return f
 }
 
-// Decode reads what Encode wrote into the cache, replacing what it held.
-// The results are used only once Trust says what they hold under. A read
-// or decode failure leaves the cache empty.
-func (c *Cache) Decode(dec *gob.Decoder) error {
+// Decode reads what Encode wrote, as many parts as it was given encoders
+// and in the same order, into the cache, replacing what it held; the
+// parts are decoded at once. The results are used only once Trust says
+// what they hold under. A read or decode failure leaves the cache empty.
+func (c *Cache) Decode(decs ...*gob.Decoder) error {
 	c.key, c.results, c.read = "", nil, 0
+	parts := make([]map[string]cachedListing, len(decs))
+	var g errgroup.Group
+	for k, dec := range decs {
+		g.Go(func() (err error) {
+			parts[k], err = decodePart(dec)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	results := make(map[string]cachedListing, n)
+	for _, p := range parts {
+		maps.Copy(results, p)
+	}
+	c.results = results
+	return nil
+}
+
+// decodePart reads one part Encode wrote. Its strings are shared among
+// its files (intern).
+func decodePart(dec *gob.Decoder) (map[string]cachedListing, error) {
 	var h cacheHeader
 	if err := dec.Decode(&h); err != nil {
-		return fmt.Errorf("listings: decode the cache: %w", err)
+		return nil, fmt.Errorf("listings: decode the cache: %w", err)
 	}
 	if h.Files < 0 {
-		return errors.New("listings: decode the cache: a negative count of files")
+		return nil, errors.New("listings: decode the cache: a negative count of files")
 	}
 	results := make(map[string]cachedListing, h.Files)
 	seen := map[string]string{}
@@ -119,24 +163,23 @@ func (c *Cache) Decode(dec *gob.Decoder) error {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("listings: decode the cache: %w", err)
+			return nil, fmt.Errorf("listings: decode the cache: %w", err)
 		}
 		if len(chunk) == 0 || len(chunk) > left {
-			return fmt.Errorf("listings: decode the cache: %d files where %d were left", len(chunk), left)
+			return nil, fmt.Errorf("listings: decode the cache: %d files where %d were left", len(chunk), left)
 		}
 		left -= len(chunk)
 		for i := range chunk {
 			f := &chunk[i]
 			org, err := f.link()
 			if err != nil {
-				return fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
+				return nil, fmt.Errorf("listings: decode the cache: %s: %w", f.Path, err)
 			}
 			intern(org, seen)
 			results[f.Path] = cachedListing{sum: f.Sum, r: listingResult{org: org, idPos: pos{f.IDLine, f.IDCol}}}
 		}
 	}
-	c.results = results
-	return nil
+	return results, nil
 }
 
 // Trust takes the results the cache holds to hold under key: the caller

@@ -334,7 +334,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 			defer saved.close()
 			s.sums, s.savedRev = saved.sums, saved.header.Revision
 			decoded = make(chan error, 1)
-			go func() { decoded <- s.listings.Decode(saved.dec) }()
+			go func() { decoded <- s.listings.Decode(saved.dec, saved.dec2) }()
 		}
 	}
 	l := <-list

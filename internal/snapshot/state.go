@@ -3,8 +3,10 @@ package snapshot
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -28,8 +30,11 @@ import (
 // decode is ignored, and the data is read as on a first start.
 const stateName = "load-state"
 
-// stateFormat is the version of the state file's layout.
-const stateFormat = 2
+// stateFormat is the version of the state file's layout: 8 bytes giving
+// where the second part starts (big-endian), then a gob stream of the
+// header and the first part of the listings cache, then a gob stream of
+// its second part. The parts are decoded at once, one per core.
+const stateFormat = 3
 
 // stateHeader opens the state file; the listings cache follows it.
 type stateHeader struct {
@@ -74,8 +79,9 @@ var binaryID = sync.OnceValue(func() string {
 type savedState struct {
 	header stateHeader
 	sums   map[string]fileSum
-	dec    *gob.Decoder
-	f      *os.File
+	// dec reads the first part of the listings cache, dec2 the second.
+	dec, dec2 *gob.Decoder
+	f         *os.File
 }
 
 // openState opens the state file in dir and reads its header. It returns
@@ -95,7 +101,20 @@ func openState(dir string) *savedState {
 	if err != nil {
 		return nil
 	}
-	st := &savedState{f: f, dec: gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))}
+	var prefix [8]byte
+	fi, err := f.Stat()
+	if err == nil {
+		_, err = io.ReadFull(f, prefix[:])
+	}
+	second := int64(binary.BigEndian.Uint64(prefix[:]))
+	if err != nil || second < int64(len(prefix)) || second > fi.Size() {
+		f.Close()
+		return nil
+	}
+	part := func(from, to int64) *gob.Decoder {
+		return gob.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(f, from, to-from), 1<<20))
+	}
+	st := &savedState{f: f, dec: part(int64(len(prefix)), second), dec2: part(second, fi.Size())}
 	if err := st.dec.Decode(&st.header); err != nil || st.header.Format != stateFormat || st.header.Binary != id {
 		f.Close()
 		return nil
@@ -172,9 +191,10 @@ func (sw *stateWriter) wait(ctx context.Context) error {
 	}
 }
 
-// writeState writes the state file into dir: header h, then what encode
-// writes, to a temporary file renamed into place.
-func writeState(dir string, h stateHeader, encode func(*gob.Encoder) error) (err error) {
+// writeState writes the state file into dir (see stateFormat): header
+// h, then the two parts encode writes, to a temporary file renamed into
+// place.
+func writeState(dir string, h stateHeader, encode func(...*gob.Encoder) error) (err error) {
 	tmp, err := os.CreateTemp(dir, stateName+".*.partial")
 	if err != nil {
 		return fmt.Errorf("snapshot: write the load state: %w", err)
@@ -186,15 +206,36 @@ func writeState(dir string, h stateHeader, encode func(*gob.Encoder) error) (err
 			err = fmt.Errorf("snapshot: write the load state: %w", err)
 		}
 	}()
+	var prefix [8]byte
+	if _, err := tmp.Write(prefix[:]); err != nil {
+		return err
+	}
+	// encode writes the first part, then the second, each through its
+	// encoder: the second part starts where the first stream's bytes end.
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
+	first := &countingWriter{w: w}
+	enc := gob.NewEncoder(first)
 	if err := enc.Encode(h); err != nil {
 		return err
 	}
-	if err := encode(enc); err != nil {
+	second := int64(-1)
+	mark := writerFunc(func(p []byte) (int, error) {
+		if second < 0 {
+			second = int64(len(prefix)) + first.n
+		}
+		return w.Write(p)
+	})
+	if err := encode(enc, gob.NewEncoder(mark)); err != nil {
 		return err
 	}
+	if second < 0 {
+		second = int64(len(prefix)) + first.n
+	}
 	if err := w.Flush(); err != nil {
+		return err
+	}
+	binary.BigEndian.PutUint64(prefix[:], uint64(second))
+	if _, err := tmp.WriteAt(prefix[:], 0); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -205,3 +246,20 @@ func writeState(dir string, h stateHeader, encode func(*gob.Encoder) error) (err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, stateName))
 }
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writerFunc is a function that is an io.Writer.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
