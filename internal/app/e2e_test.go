@@ -138,9 +138,9 @@ func startServer(t testing.TB, bin string, env []string, args ...string) *server
 	case s.url = <-urls:
 	case <-s.done:
 		t.Fatalf("trellis serve exited: %v\n%s", s.err, s.logs.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("trellis serve did not start in 60 s:\n%s", s.logs.String())
 	}
+	// No limit on the time a start takes: a busy machine is slow, not
+	// wrong; go test's -timeout catches a server that never starts.
 	return s
 }
 
@@ -150,11 +150,7 @@ func (s *server) stop(t testing.TB, sig os.Signal) error {
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server did not stop after %v", sig)
-	}
+	<-s.done // go test's -timeout catches a server that never stops
 	return s.err
 }
 

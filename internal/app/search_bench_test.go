@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -15,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,7 +24,6 @@ import (
 
 	"trellis/internal/hsds"
 	"trellis/internal/search/searchtest"
-	"trellis/internal/testkit"
 )
 
 // BenchmarkHTTPSearch measures `trellis serve` as a client sees it: how
@@ -125,7 +122,7 @@ func benchHTTPSearch(b *testing.B, bin, dir string, near func(lat, lon float64) 
 	// and builds the search index (cold); the server measured is the
 	// second, which reopens the index (warm).
 	start := time.Now()
-	cold := startBenchServer(b, bin, cleanEnv(), args...)
+	cold := startServer(b, bin, cleanEnv(), args...)
 	coldReady := time.Since(start)
 	coldPeak, err := peakRSS(cold.cmd.Process.Pid)
 	if err != nil {
@@ -135,7 +132,7 @@ func benchHTTPSearch(b *testing.B, bin, dir string, near func(lat, lon float64) 
 		b.Fatalf("stop the first server: %v", err)
 	}
 	start = time.Now()
-	s := startBenchServer(b, bin, cleanEnv(), args...)
+	s := startServer(b, bin, cleanEnv(), args...)
 	ready := time.Since(start)
 	if !strings.Contains(s.logs.String(), "index=reopened") {
 		b.Fatalf("the second start did not reopen the index:\n%s", s.logs.String())
@@ -250,53 +247,6 @@ func benchHTTPSearch(b *testing.B, bin, dir string, near func(lat, lon float64) 
 	b.ReportMetric(ms(percentile(all, 0.99)), "p99-ms")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
-}
-
-// startBenchServer is startServer without its 60-second limit on the
-// start, which a first start on the synthetic directory (loading 100,000
-// listings and building their index) can pass on a busy 2-core machine:
-// a benchmark does not fail on time. `go test -timeout` bounds a server
-// that never serves; one that exits fails the run with its log.
-func startBenchServer(tb testing.TB, bin string, env []string, args ...string) *server {
-	tb.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = tb.TempDir() // no ./data there: the embedded data serves
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &server{cmd: cmd, logs: &testkit.Buffer{}, done: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(s.logs, line)
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				urls <- m[1]
-			}
-		}
-		s.err = cmd.Wait()
-		close(s.done)
-	}()
-	tb.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	select {
-	case s.url = <-urls:
-	case <-s.done:
-		tb.Fatalf("trellis serve exited: %v\n%s", s.err, s.logs.String())
-	}
-	return s
 }
 
 // writeSyntheticData writes the synthetic directory of n services
