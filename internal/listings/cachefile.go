@@ -44,12 +44,11 @@ type cachedFile struct {
 	At [][]int
 }
 
-// Encode writes the results the cache holds to encs, the files split
-// among them in path order, each part whole before the next, so that
-// Decode can read the parts at once, one per core. The caller keeps what
-// they hold under (Key) and the digests they were checked with are
-// written with them.
-func (c *Cache) Encode(encs ...*gob.Encoder) error {
+// Encode writes part (from 0) of parts of the results the cache holds to
+// enc: the files are split among the parts in path order, and Decode reads
+// the parts at once, one per core. The caller keeps what they hold under
+// (Key) and the digests they were checked with are written with them.
+func (c *Cache) Encode(enc *gob.Encoder, part, parts int) error {
 	paths := make([]string, 0, len(c.results))
 	for p, r := range c.results {
 		if r.r.org != nil && len(r.r.errs) == 0 {
@@ -57,13 +56,7 @@ func (c *Cache) Encode(encs ...*gob.Encoder) error {
 		}
 	}
 	slices.Sort(paths)
-	for k, enc := range encs {
-		lo, hi := k*len(paths)/len(encs), (k+1)*len(paths)/len(encs)
-		if err := c.encodePart(enc, paths[lo:hi]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return c.encodePart(enc, paths[part*len(paths)/parts:(part+1)*len(paths)/parts])
 }
 
 // encodePart writes the results of paths to enc: a header, then
@@ -114,8 +107,7 @@ func flatten(p string, r cachedListing) cachedFile {
 	return f
 }
 
-// Decode reads what Encode wrote, as many parts as it was given encoders
-// and in the same order, into the cache, replacing what it held; the
+// Decode reads what Encode wrote, every part in order, into the cache, replacing what it held; the
 // parts are decoded at once. The results are used only once Trust says
 // what they hold under. A read or decode failure leaves the cache empty.
 func (c *Cache) Decode(decs ...*gob.Decoder) error {

@@ -49,7 +49,10 @@ func testCacheEncodeDecode(t *testing.T, dir string, opt Options) {
 	}
 	// In two parts, as a store writes it, decoded at once.
 	var a, b bytes.Buffer
-	if err := first.Encode(gob.NewEncoder(&a), gob.NewEncoder(&b)); err != nil {
+	if err := first.Encode(gob.NewEncoder(&a), 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Encode(gob.NewEncoder(&b), 1, 2); err != nil {
 		t.Fatal(err)
 	}
 	size := a.Len() + b.Len()
@@ -92,7 +95,7 @@ func testCacheEncodeDecode(t *testing.T, dir string, opt Options) {
 
 	// A cache that is cut short holds nothing.
 	var short bytes.Buffer
-	if err := first.Encode(gob.NewEncoder(&short)); err != nil {
+	if err := first.Encode(gob.NewEncoder(&short), 0, 1); err != nil {
 		t.Fatal(err)
 	}
 	cut := &Cache{Key: "k", Sums: sums}

@@ -194,7 +194,7 @@ func (sw *stateWriter) wait(ctx context.Context) error {
 // writeState writes the state file into dir (see stateFormat): header
 // h, then the two parts encode writes, to a temporary file renamed into
 // place.
-func writeState(dir string, h stateHeader, encode func(...*gob.Encoder) error) (err error) {
+func writeState(dir string, h stateHeader, encode func(enc *gob.Encoder, part, parts int) error) (err error) {
 	tmp, err := os.CreateTemp(dir, stateName+".*.partial")
 	if err != nil {
 		return fmt.Errorf("snapshot: write the load state: %w", err)
@@ -210,26 +210,25 @@ func writeState(dir string, h stateHeader, encode func(...*gob.Encoder) error) (
 	if _, err := tmp.Write(prefix[:]); err != nil {
 		return err
 	}
-	// encode writes the first part, then the second, each through its
-	// encoder: the second part starts where the first stream's bytes end.
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	first := &countingWriter{w: w}
-	enc := gob.NewEncoder(first)
+	enc := gob.NewEncoder(w)
 	if err := enc.Encode(h); err != nil {
 		return err
 	}
-	second := int64(-1)
-	mark := writerFunc(func(p []byte) (int, error) {
-		if second < 0 {
-			second = int64(len(prefix)) + first.n
-		}
-		return w.Write(p)
-	})
-	if err := encode(enc, gob.NewEncoder(mark)); err != nil {
+	if err := encode(enc, 0, 2); err != nil {
 		return err
 	}
-	if second < 0 {
-		second = int64(len(prefix)) + first.n
+	// The second part, a gob stream of its own, starts where the first
+	// ends.
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	second, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if err := encode(gob.NewEncoder(w), 1, 2); err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -246,20 +245,3 @@ func writeState(dir string, h stateHeader, encode func(...*gob.Encoder) error) (
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, stateName))
 }
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// writerFunc is a function that is an io.Writer.
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
