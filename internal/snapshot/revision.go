@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -201,17 +200,16 @@ func settingsKey(sums map[string]fileSum, day string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// listingSums returns the digests of the listing files, and their paths
-// in lexical order.
-func listingSums(sums map[string]fileSum) (map[string][sha256.Size]byte, []string) {
-	out := make(map[string][sha256.Size]byte, len(sums))
-	paths := make([]string, 0, len(sums))
-	for p, s := range sums {
-		if isListing(p) {
-			out[p] = s.sum
-			paths = append(paths, p)
+// listings returns the digests of the listing files among files, and
+// their paths in path order (the files' order).
+func (files fileList) listings(sums map[string]fileSum) (map[string][sha256.Size]byte, []string) {
+	out := make(map[string][sha256.Size]byte, len(files))
+	var paths []string
+	for _, f := range files {
+		if isListing(f.path) {
+			out[f.path] = sums[f.path].sum
+			paths = append(paths, f.path)
 		}
 	}
-	slices.Sort(paths)
 	return out, paths
 }

@@ -387,7 +387,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	}
 	day := now.In(zone).Format(time.DateOnly)
 	s.listings.Key = settingsKey(sums, day)
-	s.listings.Sums, s.listings.Files = listingSums(sums)
+	s.listings.Sums, s.listings.Files = l.files.listings(sums)
 	if saved != nil && saved.header.Settings == settingsKey(sums, "") && saved.header.Day <= day {
 		// A listing checked without problems on an earlier day has none
 		// today.
