@@ -846,7 +846,9 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	var opens []directory.OpenState
 	// build returns the result for sc without its score, and the factor
 	// its score is multiplied by; known is whether the open part is set.
-	build := func(sc *scored) (rk Ranked, factor float64, known bool) {
+	// Without result, only what the score needs is set: the first pass
+	// scores every candidate, and only the few kept need their distance.
+	build := func(sc *scored, result bool) (rk Ranked, factor float64, known bool) {
 		c := sc.c
 		d := &m.docs[c.d]
 		s := d.Service
@@ -878,7 +880,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 				rk.Parts.Open = openPart(rk.Open, at)
 			}
 		}
-		if c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
+		if result && c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
 			v := c.dist
 			rk.Distance = &v
 		}
@@ -910,7 +912,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			sc.open = int32(len(opens))
 			opens = append(opens, st)
 		}
-		rk, factor, known := build(&sc)
+		rk, factor, known := build(&sc, false)
 		sc.factor, sc.known = factor, known
 		sc.partial = rk.Parts.total(urgent) * factor
 		pool = append(pool, sc)
@@ -920,7 +922,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	// finish builds a candidate's result, reads its hours (unless known)
 	// and sets its score.
 	finish := func(sc *scored) Ranked {
-		rk, _, _ := build(sc)
+		rk, _, _ := build(sc, true)
 		if !sc.known {
 			h, _ := rk.Service.HoursAt(rk.Location, m.zone)
 			rk.Open = h.At(at, rk.zone)
@@ -1001,7 +1003,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		// the requested key; hours are read for the results kept.
 		idx := map[string]int{}
 		for i := range pool {
-			rk, _, _ := build(&pool[i])
+			rk, _, _ := build(&pool[i], true)
 			idx[rk.key] = i
 			keep(rk, func(a, b Ranked) bool { return pool[idx[a.key]].partial > pool[idx[b.key]].partial })
 		}
