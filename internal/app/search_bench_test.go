@@ -24,6 +24,7 @@ import (
 
 	"trellis/internal/hsds"
 	"trellis/internal/search/searchtest"
+	"trellis/internal/testkit"
 )
 
 // BenchmarkHTTPSearch measures `trellis serve` as a client sees it: how
@@ -271,20 +272,8 @@ func writeSyntheticData(tb testing.TB, dir string, n int) {
 		tb.Fatal(err)
 	}
 	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case name == "listings" || strings.HasSuffix(name, ".go"):
-			continue
-		case e.IsDir():
-			err = os.CopyFS(filepath.Join(dir, name), os.DirFS(filepath.Join(src, name)))
-		default:
-			var data []byte
-			if data, err = os.ReadFile(filepath.Join(src, name)); err == nil {
-				err = os.WriteFile(filepath.Join(dir, name), data, 0o644)
-			}
-		}
-		if err != nil {
-			tb.Fatal(err)
+		if name := e.Name(); name != "listings" && !strings.HasSuffix(name, ".go") {
+			testkit.CopyTree(tb, os.DirFS(src), name, filepath.Join(dir, name))
 		}
 	}
 	tax, voc, err := searchtest.Words(os.DirFS(src))
