@@ -10,7 +10,6 @@ package directory
 import (
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -130,9 +129,8 @@ type Location struct {
 	// Confidential locations (a domestic-violence shelter) never expose
 	// their address or point: they are found by area and reached by phone.
 	Confidential bool
-	// TimeZone is the location's zone; none (a nil Location) means the
-	// directory's.
-	TimeZone Zone
+	// TimeZone is the location's zone; nil means the directory's.
+	TimeZone *time.Location
 	// Hours are the location's opening hours; nil when not listed.
 	Hours *Hours
 	// Languages are BCP 47 codes ("en", "es") spoken at the location.
@@ -277,8 +275,8 @@ func (s *Service) HasCategory(id string) bool {
 // It returns nil hours when neither is listed.
 func (s *Service) HoursAt(l *Location, dir *time.Location) (*Hours, *time.Location) {
 	tz := dir
-	if l != nil && l.TimeZone.Location != nil {
-		tz = l.TimeZone.Location
+	if l != nil && l.TimeZone != nil {
+		tz = l.TimeZone
 	}
 	if s.Hours != nil {
 		return s.Hours, tz
@@ -427,39 +425,3 @@ func (s *Service) SeasonAt(l *Location, tax *Taxonomy) (season *Season, usual bo
 	}
 	return nil, false
 }
-
-// Zone is the time zone a location's hours are read in. It is encoded
-// (encoding/gob, for the listings cache a restart reads) as its IANA
-// name.
-type Zone struct{ *time.Location }
-
-// GobEncode encodes the zone as its name; no zone as nothing.
-func (z Zone) GobEncode() ([]byte, error) {
-	if z.Location == nil {
-		return nil, nil
-	}
-	return []byte(z.Location.String()), nil
-}
-
-// GobDecode reads what GobEncode wrote.
-func (z *Zone) GobDecode(b []byte) error {
-	if len(b) == 0 {
-		z.Location = nil
-		return nil
-	}
-	if v, ok := zones.Load(string(b)); ok {
-		z.Location = v.(*time.Location)
-		return nil
-	}
-	loc, err := time.LoadLocation(string(b))
-	if err != nil {
-		return fmt.Errorf("directory: time zone %q: %w", b, err)
-	}
-	zones.Store(string(b), loc)
-	z.Location = loc
-	return nil
-}
-
-// zones keeps the zones GobDecode has loaded, by name: a directory holds
-// few, and each of its locations would load it again.
-var zones sync.Map

@@ -244,7 +244,7 @@ func TestServiceHoursAt(t *testing.T) {
 	nineToFive := &directory.Hours{Weekly: []directory.Span{{Days: directory.Weekdays, Open: clock(9, 0), Close: clock(17, 0)}}}
 	tenToTwo := &directory.Hours{Weekly: []directory.Span{{Days: directory.Weekdays, Open: clock(10, 0), Close: clock(14, 0)}}}
 
-	pacific := &directory.Location{ID: "oakland", TimeZone: directory.Zone{Location: la}, Hours: nineToFive}
+	pacific := &directory.Location{ID: "oakland", TimeZone: la, Hours: nineToFive}
 	eastern := &directory.Location{ID: "dc", Hours: nineToFive}
 	noHours := &directory.Location{ID: "no-hours"}
 

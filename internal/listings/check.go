@@ -300,7 +300,7 @@ func (c *checker) location(l *Location) *directory.Location {
 		if err != nil {
 			c.failErr(&l.TimeZone, err)
 		}
-		loc.TimeZone = directory.Zone{Location: tz}
+		loc.TimeZone = tz
 	}
 	if l.Hours != nil && c.ok(l.Hours) {
 		loc.Hours = c.hours(l.Hours)

@@ -166,7 +166,7 @@ func TestLoadGood(t *testing.T) {
 	}
 	market := cat.Service("green-market.market")
 	lot := gm.Location("lot")
-	if lot.TimeZone.Location == nil || lot.TimeZone.String() != "America/New_York" || lot.Address.CountyFIPS != "24031" {
+	if lot.TimeZone == nil || lot.TimeZone.String() != "America/New_York" || lot.Address.CountyFIPS != "24031" {
 		t.Errorf("lot = %+v", lot)
 	}
 	wantMarket := &directory.Hours{

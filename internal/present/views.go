@@ -283,8 +283,8 @@ func GeoURI(p PointView, label string) string {
 // Zone returns the time zone l's hours are read in: its own, else the
 // directory's.
 func (v Viewer) Zone(l *directory.Location) *time.Location {
-	if l != nil && l.TimeZone.Location != nil {
-		return l.TimeZone.Location
+	if l != nil && l.TimeZone != nil {
+		return l.TimeZone
 	}
 	return v.Catalog.Info.TimeZone
 }

@@ -189,12 +189,8 @@ func (s *Store) saveState(rev string, sums map[string]fileSum, day string) {
 	c := s.listings
 	dir, written := s.IndexDir, s.StateWritten
 	s.state.write(func() {
-		h := stateHeader{Format: stateFormat, Binary: id, Revision: rev, Settings: settingsKey(sums, ""), Day: day,
-			Sums: make(map[string]savedSum, len(sums))}
-		for p, f := range sums {
-			h.Sums[p] = savedSum{Size: f.size, Mod: f.mod, Sum: f.sum, ReadAt: f.readAt}
-		}
-		err := writeState(dir, h, c.Encode)
+		h := stateHeader{Format: stateFormat, Binary: id, Revision: rev, Settings: settingsKey(sums, ""), Day: day, Sums: sums}
+		err := writeState(dir, h, &c)
 		if written != nil {
 			written(err)
 		}
@@ -331,10 +327,12 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	var decoded chan error
 	if s.cur.Load() == nil && s.sums == nil && s.IndexDir != "" {
 		if saved = openState(s.IndexDir); saved != nil {
-			defer saved.close()
-			s.sums, s.savedRev = saved.sums, saved.header.Revision
+			s.sums, s.savedRev = saved.header.Sums, saved.header.Revision
 			decoded = make(chan error, 1)
-			go func() { decoded <- s.listings.Decode(saved.dec, saved.dec2) }()
+			// The parts hold the whole file: once decoded, it can go.
+			cache := saved.cache
+			saved.cache = nil
+			go func() { decoded <- s.listings.Decode(cache...) }()
 		}
 	}
 	l := <-list

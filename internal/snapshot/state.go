@@ -3,14 +3,16 @@ package snapshot
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
-	"encoding/gob"
+	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
-	"time"
+
+	"trellis/internal/listings"
+	"trellis/internal/statefile"
 )
 
 // A store with an IndexDir also keeps there what its last load knew of
@@ -30,11 +32,16 @@ import (
 // decode is ignored, and the data is read as on a first start.
 const stateName = "load-state"
 
-// stateFormat is the version of the state file's layout: 8 bytes giving
-// where the second part starts (big-endian), then a gob stream of the
-// header and the first part of the listings cache, then a gob stream of
-// its second part. The parts are decoded at once, one per core.
-const stateFormat = 3
+// stateFormat is the version of the state file's layout: a state file
+// (package statefile) whose first part is the header (stateHeader, written
+// by writeHeader) and whose other parts are the listings cache
+// (listings.Cache.Encode).
+const stateFormat = 4
+
+// stateFilesPerPart is how many listing files' results a part of the
+// state file holds: the writer holds a part in memory, and the reader
+// decodes the parts at once, one per core.
+const stateFilesPerPart = 4096
 
 // stateHeader opens the state file; the listings cache follows it.
 type stateHeader struct {
@@ -48,15 +55,52 @@ type stateHeader struct {
 	// checked on. A listing valid on one day is valid on every later day.
 	Settings string
 	Day      string
-	Sums     map[string]savedSum
+	// Sums are the data files' digests, by path.
+	Sums map[string]fileSum
 }
 
-// savedSum is a fileSum as written.
-type savedSum struct {
-	Size   int64
-	Mod    time.Time
-	Sum    [32]byte
-	ReadAt time.Time
+func (h *stateHeader) write(w *statefile.Writer) {
+	w.Uint(uint64(h.Format))
+	w.String(h.Binary)
+	w.String(h.Revision)
+	w.String(h.Settings)
+	w.String(h.Day)
+	paths := slices.Sorted(maps.Keys(h.Sums))
+	w.Uint(uint64(len(paths)))
+	for _, p := range paths {
+		s := h.Sums[p]
+		w.String(p)
+		w.Int(s.size)
+		w.Time(s.mod)
+		w.Time(s.readAt)
+		w.Bytes(s.sum[:])
+	}
+}
+
+// readHeader reads what write wrote; its Sums only when the header is of
+// this format and binary.
+func readHeader(part []byte, binary string) (stateHeader, error) {
+	r, err := statefile.NewReader(part)
+	if err != nil {
+		return stateHeader{}, err
+	}
+	h := stateHeader{Format: int(r.Uint()), Binary: r.String()}
+	if h.Format != stateFormat || h.Binary != binary {
+		return h, errors.New("written by another build of Trellis")
+	}
+	h.Revision, h.Settings, h.Day = r.String(), r.String(), r.String()
+	n := r.Count()
+	h.Sums = make(map[string]fileSum, n)
+	for range n {
+		p := r.String()
+		s := fileSum{size: r.Int(), mod: r.Time(), readAt: r.Time()}
+		r.Bytes(s.sum[:])
+		h.Sums[p] = s
+	}
+	if r.Err() == nil && !r.Done() {
+		return h, errors.New("bytes after the header")
+	}
+	return h, r.Err()
 }
 
 // binaryID names the running executable by its path, size and time: a
@@ -74,18 +118,15 @@ var binaryID = sync.OnceValue(func() string {
 	return fmt.Sprintf("%s|%d|%d", exe, fi.Size(), fi.ModTime().UnixNano())
 })
 
-// savedState is a state file being read: its header, and the decoder
-// positioned at the listings cache.
+// savedState is a state file read: its header, and the parts of the
+// listings cache still to decode.
 type savedState struct {
 	header stateHeader
-	sums   map[string]fileSum
-	// dec reads the first part of the listings cache, dec2 the second.
-	dec, dec2 *gob.Decoder
-	f         *os.File
+	cache  [][]byte
 }
 
-// openState opens the state file in dir and reads its header. It returns
-// nil when there is none or it is not usable by this binary.
+// openState reads the state file in dir and decodes its header. It
+// returns nil when there is none or it is not usable by this binary.
 func openState(dir string) *savedState {
 	// A write cut short (a crash, kill -9) leaves its temporary file.
 	if stale, _ := filepath.Glob(filepath.Join(dir, stateName+".*.partial")); len(stale) > 0 {
@@ -97,41 +138,19 @@ func openState(dir string) *savedState {
 	if id == "" {
 		return nil
 	}
-	f, err := os.Open(filepath.Join(dir, stateName))
+	b, err := os.ReadFile(filepath.Join(dir, stateName))
 	if err != nil {
 		return nil
 	}
-	var prefix [8]byte
-	fi, err := f.Stat()
-	if err == nil {
-		_, err = io.ReadFull(f, prefix[:])
-	}
-	second := int64(binary.BigEndian.Uint64(prefix[:]))
-	if err != nil || second < int64(len(prefix)) || second > fi.Size() {
-		f.Close()
+	parts, err := statefile.Parts(b)
+	if err != nil || len(parts) < 2 {
 		return nil
 	}
-	part := func(from, to int64) *gob.Decoder {
-		return gob.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(f, from, to-from), 1<<20))
-	}
-	st := &savedState{f: f, dec: part(int64(len(prefix)), second), dec2: part(second, fi.Size())}
-	if err := st.dec.Decode(&st.header); err != nil || st.header.Format != stateFormat || st.header.Binary != id {
-		f.Close()
+	h, err := readHeader(parts[0], id)
+	if err != nil {
 		return nil
 	}
-	st.sums = make(map[string]fileSum, len(st.header.Sums))
-	for p, s := range st.header.Sums {
-		st.sums[p] = fileSum{size: s.Size, mod: s.Mod, sum: s.Sum, readAt: s.ReadAt}
-	}
-	st.header.Sums = nil
-	return st
-}
-
-// close closes the file.
-func (st *savedState) close() {
-	if st != nil {
-		st.f.Close()
-	}
+	return &savedState{header: h, cache: parts[1:]}
 }
 
 // stateWriter writes state files one at a time, the latest asked for
@@ -192,9 +211,8 @@ func (sw *stateWriter) wait(ctx context.Context) error {
 }
 
 // writeState writes the state file into dir (see stateFormat): header
-// h, then the two parts encode writes, to a temporary file renamed into
-// place.
-func writeState(dir string, h stateHeader, encode func(enc *gob.Encoder, part, parts int) error) (err error) {
+// h, then the listings cache c, to a temporary file renamed into place.
+func writeState(dir string, h stateHeader, c *listings.Cache) (err error) {
 	tmp, err := os.CreateTemp(dir, stateName+".*.partial")
 	if err != nil {
 		return fmt.Errorf("snapshot: write the load state: %w", err)
@@ -206,35 +224,16 @@ func writeState(dir string, h stateHeader, encode func(enc *gob.Encoder, part, p
 			err = fmt.Errorf("snapshot: write the load state: %w", err)
 		}
 	}()
-	var prefix [8]byte
-	if _, err := tmp.Write(prefix[:]); err != nil {
-		return err
-	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	if err := enc.Encode(h); err != nil {
+	hw := statefile.NewWriter()
+	h.write(hw)
+	if _, err := hw.WriteTo(w); err != nil {
 		return err
 	}
-	if err := encode(enc, 0, 2); err != nil {
-		return err
-	}
-	// The second part, a gob stream of its own, starts where the first
-	// ends.
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	second, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return err
-	}
-	if err := encode(gob.NewEncoder(w), 1, 2); err != nil {
+	if _, err := c.Encode(w, stateFilesPerPart); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
-		return err
-	}
-	binary.BigEndian.PutUint64(prefix[:], uint64(second))
-	if _, err := tmp.WriteAt(prefix[:], 0); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
