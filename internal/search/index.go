@@ -148,13 +148,21 @@ func AreaService(s *directory.Service) *directory.Service {
 // memory. It returns an error if cat or its taxonomy is nil, if ctx is
 // cancelled, or if bleve fails to build the index.
 func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
-	ix, err := newIndex(cat)
+	ix, err := New(cat)
 	if err != nil {
 		return nil, err
 	}
+	if err := ix.BuildMemory(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// BuildMemory indexes the documents of New's index in memory (see Build).
+func (ix *Index) BuildMemory(ctx context.Context) error {
 	bi, err := bleve.NewUsing("", ix.mapping, scorch.Name, scorch.Name, nil)
 	if err != nil {
-		return nil, fmt.Errorf("search: build: create index: %w", err)
+		return fmt.Errorf("search: build: create index: %w", err)
 	}
 	ix.bi = bi
 	err = ix.indexInMemory(ctx)
@@ -163,12 +171,12 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 	}
 	if err != nil {
 		_ = bi.Close()
-		return nil, err
+		ix.bi = nil
 	}
-	return ix, nil
+	return err
 }
 
-// BuildDir writes the index of cat to dir and opens it for searches:
+// BuildDir writes New's index to dir and opens it for searches:
 // documents go to bleve in batches of diskBatch, so that memory holds the
 // analysis of a few thousand documents at a time, not of the whole
 // directory, and the segments are then merged into one. The index is
@@ -176,14 +184,14 @@ func Build(ctx context.Context, cat *directory.Catalog) (*Index, error) {
 // complete, so a build cut short (a crash, kill -9) never leaves an index
 // at dir. dir must not hold an index: callers remove one that Open
 // refused.
-func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
-	ix, part, err := newPartial(cat, dir)
+func (ix *Index) BuildDir(ctx context.Context, dir string) error {
+	part, err := partialDir(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	bi, err := bleve.NewUsing(part, ix.mapping, scorch.Name, scorch.Name, nil)
 	if err != nil {
-		return nil, fmt.Errorf("search: build: create index: %w", err)
+		return fmt.Errorf("search: build: create index: %w", err)
 	}
 	ix.bi = bi
 	return ix.keep(ctx, part, dir, ix.indexOnDisk(ctx))
@@ -196,36 +204,25 @@ func BuildDir(ctx context.Context, cat *directory.Catalog, dir string) (*Index, 
 // location are the very ones prev indexed (a reload shares the unchanged
 // listings' organizations with the catalog before), so an edit to one
 // listing of a national directory analyses one document, not 51,000.
-func UpdateDir(ctx context.Context, prev *Index, cat *directory.Catalog, dir string) (*Index, error) {
+func (ix *Index) UpdateDir(ctx context.Context, prev *Index, dir string) error {
 	if prev == nil || prev.dir == "" {
-		return nil, fmt.Errorf("search: update: the previous index is not on disk")
+		return fmt.Errorf("search: update: the previous index is not on disk")
 	}
-	ix, part, err := newPartial(cat, dir)
+	part, err := partialDir(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.CopyFS(part, os.DirFS(prev.dir)); err != nil {
 		_ = os.RemoveAll(part)
-		return nil, fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
+		return fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
 	}
 	bi, err := bleve.Open(part)
 	if err != nil {
 		_ = os.RemoveAll(part)
-		return nil, fmt.Errorf("search: update: open %s: %w", part, err)
+		return fmt.Errorf("search: update: open %s: %w", part, err)
 	}
 	ix.bi = bi
 	return ix.keep(ctx, part, dir, ix.applyChanges(ctx, prev))
-}
-
-// newPartial returns the index of cat, not yet written, and where it is
-// written until complete (partialDir).
-func newPartial(cat *directory.Catalog, dir string) (*Index, string, error) {
-	ix, err := newIndex(cat)
-	if err != nil {
-		return nil, "", err
-	}
-	part, err := partialDir(dir)
-	return ix, part, err
 }
 
 // partialDir returns where the index for dir is written until it is
@@ -244,7 +241,7 @@ func partialDir(dir string) (string, error) {
 // keep finishes a write to part that returned err: it closes the writer,
 // renames part to dir when all went well (else removes it), and opens dir
 // for searches.
-func (ix *Index) keep(ctx context.Context, part, dir string, err error) (*Index, error) {
+func (ix *Index) keep(ctx context.Context, part, dir string, err error) error {
 	if err == nil {
 		ix.saveOpenData()
 	}
@@ -255,31 +252,22 @@ func (ix *Index) keep(ctx context.Context, part, dir string, err error) (*Index,
 		err = os.Rename(part, dir)
 	}
 	if err != nil {
+		ix.bi = nil
 		_ = os.RemoveAll(part)
-		return nil, err
+		return err
 	}
-	return ix.open(ctx, dir)
+	return ix.Open(ctx, dir)
 }
 
-// Open reopens the index BuildDir or UpdateDir wrote in dir for a catalog
-// equal to cat (the same files: the same revision). It returns an error,
-// and leaves the directory as it is, when dir holds no index bleve can
-// open, or one that does not hold exactly cat's documents: callers then
-// build again.
-func Open(ctx context.Context, cat *directory.Catalog, dir string) (*Index, error) {
-	ix, err := newIndex(cat)
-	if err != nil {
-		return nil, err
-	}
-	return ix.open(ctx, dir)
-}
-
-// open opens dir read-only as ix's bleve index and reads what searches
-// need from it.
-func (ix *Index) open(ctx context.Context, dir string) (*Index, error) {
+// Open reopens, as New's index, the index BuildDir or UpdateDir wrote in
+// dir for a catalog equal to New's (the same files: the same revision).
+// It returns an error, and leaves the directory as it is, when dir holds
+// no index bleve can open, or one that does not hold exactly the
+// catalog's documents: callers then build again.
+func (ix *Index) Open(ctx context.Context, dir string) error {
 	bi, err := bleve.OpenUsing(dir, map[string]any{"read_only": true})
 	if err != nil {
-		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+		return fmt.Errorf("search: open %s: %w", dir, err)
 	}
 	ix.bi, ix.dir = bi, dir
 	err = ix.checkDocs()
@@ -288,9 +276,10 @@ func (ix *Index) open(ctx context.Context, dir string) (*Index, error) {
 	}
 	if err != nil {
 		_ = bi.Close()
-		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+		ix.bi, ix.dir = nil, ""
+		return fmt.Errorf("search: open %s: %w", dir, err)
 	}
-	return ix, nil
+	return nil
 }
 
 // docsKey is the internal key under which an on-disk index keeps the
@@ -347,7 +336,10 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 		if err := ix.bi.Batch(b); err != nil {
 			return fmt.Errorf("search: update: batch: %w", err)
 		}
-		b.Reset()
+		// A new batch, not b.Reset(): scorch's analysis goroutine
+		// may still be ranging over the old batch's map after
+		// Batch returns, and Reset would clear it under it.
+		b = ix.bi.NewBatch()
 		return nil
 	}
 	for i := range ix.docs {
@@ -383,9 +375,12 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 // diskBatch is how many documents go to an on-disk index in one batch.
 const diskBatch = 4000
 
-// newIndex returns the index of cat without its bleve index: the
-// document table, in key order, and the text model.
-func newIndex(cat *directory.Catalog) (*Index, error) {
+// New returns the index of cat before it is built or opened: its
+// document table, in key order, and its text model. BuildMemory,
+// BuildDir, UpdateDir or Open makes it searchable; until one has, only
+// Catalog and Docs may be used, and they may be used while it runs (a
+// matcher's tables are built meanwhile).
+func New(cat *directory.Catalog) (*Index, error) {
 	if cat == nil || cat.Taxonomy == nil {
 		return nil, fmt.Errorf("search: build: catalog and taxonomy are required")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	"trellis/internal/directory"
 	"trellis/internal/geo"
 	"trellis/internal/search/searchtest"
 )
@@ -244,19 +245,25 @@ func TestOpenDataKept(t *testing.T) {
 	ctx := context.Background()
 	cat := loadData(t, "../../data")
 	dir := t.TempDir()
-	built, err := BuildDir(ctx, cat, dir+"/a")
-	if err != nil {
-		t.Fatal(err)
+	// In tests, New's index made searchable, or the failure.
+	made := func(cat *directory.Catalog, with func(ix *Index) error) *Index {
+		t.Helper()
+		ix, err := New(cat)
+		if err == nil {
+			err = with(ix)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
 	}
+	built := made(cat, func(ix *Index) error { return ix.BuildDir(ctx, dir+"/a") })
 	defer built.Close()
 	// A catalog of fewer listings: every document after the first
 	// organization's has a new internal number.
 	fewer := *cat
 	fewer.Organizations = cat.Organizations[1:]
-	updated, err := UpdateDir(ctx, built, &fewer, dir+"/b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	updated := made(&fewer, func(ix *Index) error { return ix.UpdateDir(ctx, built, dir+"/b") })
 	defer updated.Close()
 	for _, ix := range []*Index{built, updated} {
 		od, ok := ix.savedOpenData()
@@ -307,10 +314,7 @@ func TestOpenDataKept(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	reopened, err := Open(ctx, &fewer, dir+"/b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	reopened := made(&fewer, func(ix *Index) error { return ix.Open(ctx, dir+"/b") })
 	defer reopened.Close()
 	if _, ok := reopened.savedOpenData(); ok {
 		t.Error("kept numbers that are not bleve's were taken")

@@ -99,17 +99,25 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *g
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
-	var ix *search.Index
+	ix, err := search.New(cat)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	// The matcher's tables need only the documents: they are built while
+	// the index is opened, updated or built.
+	matcher := make(chan *match.Matcher, 1)
+	go func() { matcher <- match.New(ix, places) }()
 	var from IndexOrigin
 	if indexDir == "" {
-		ix, err = search.Build(ctx, cat)
+		err = ix.BuildMemory(ctx)
 	} else {
 		var prevIx *search.Index
 		if prev != nil {
 			prevIx = prev.Index
 		}
-		ix, from, err = openIndex(ctx, cat, indexDir, rev, prevIx)
+		from, err = openIndex(ctx, ix, indexDir, rev, prevIx)
 	}
+	m := <-matcher
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -117,7 +125,7 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *g
 	if cache != nil {
 		read = cache.Read()
 	}
-	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: match.New(ix, places), Revision: rev, LoadedAt: now,
+	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: m, Revision: rev, LoadedAt: now,
 		BuildTime: time.Since(start), IndexFrom: from, ListingsRead: read}, nil, nil
 }
 
@@ -131,32 +139,31 @@ const (
 	IndexBuilt    IndexOrigin = "built"
 )
 
-// openIndex returns the search index of cat kept in dir/rev: reopened
+// openIndex makes ix, New's index of a catalog, the one kept in dir/rev: reopened
 // when a finished index of the same revision is there, else updated from
 // prev (the index being served, when it is on disk) or built. An index
 // that does not open, or does not hold exactly cat's documents, is
 // removed first. search writes beside dir/rev and renames only a complete
 // index into place, so a build cut short (a crash, kill -9) is never
 // served.
-func openIndex(ctx context.Context, cat *directory.Catalog, dir, rev string, prev *search.Index) (*search.Index, IndexOrigin, error) {
+func openIndex(ctx context.Context, ix *search.Index, dir, rev string, prev *search.Index) (IndexOrigin, error) {
 	final := filepath.Join(dir, rev)
 	if _, err := os.Stat(final); err == nil {
-		if ix, err := search.Open(ctx, cat, final); err == nil {
-			return ix, IndexReopened, nil
+		if err := ix.Open(ctx, final); err == nil {
+			return IndexReopened, nil
 		}
 		if err := os.RemoveAll(final); err != nil {
-			return nil, "", fmt.Errorf("remove the unusable index %s: %w", final, err)
+			return "", fmt.Errorf("remove the unusable index %s: %w", final, err)
 		}
 	}
 	if prev != nil {
 		// A previous index that cannot be updated is no reason not to
 		// build a new one.
-		if ix, err := search.UpdateDir(ctx, prev, cat, final); err == nil {
-			return ix, IndexUpdated, nil
+		if err := ix.UpdateDir(ctx, prev, final); err == nil {
+			return IndexUpdated, nil
 		}
 	}
-	ix, err := search.BuildDir(ctx, cat, final)
-	return ix, IndexBuilt, err
+	return IndexBuilt, ix.BuildDir(ctx, final)
 }
 
 // pruneIndexes removes from dir every index but those of the revisions
