@@ -232,31 +232,33 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		}
 	}
-	done := m.loading()
-	snap, err := m.store.Reload(ctx)
-	done()
-	if errors.Is(err, snapshot.ErrDataInvalid) {
-		for _, e := range m.store.Status().Errors {
-			fmt.Fprintln(m.IO.Stderr, e)
-		}
-		return fmt.Errorf("the data in %s has errors; fix them (trellis validate --data %s) and start again", src.Label(), m.Config.DataDir)
+	// The directory loads while the referral store opens and the pages
+	// are set up: a restart waits for the longer of the two, not both.
+	type load struct {
+		snap *snapshot.Snapshot
+		err  error
 	}
-	if err != nil {
-		return err
-	}
-	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
-		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
-		"documents", snap.Index.DocCount(), "index", snap.IndexFrom, "took", snap.BuildTime.Round(time.Millisecond))
+	loading := make(chan load, 1)
+	go func() {
+		done := m.loading()
+		snap, err := m.store.Reload(ctx)
+		done()
+		loading <- load{snap, err}
+	}()
+	waitLoad := sync.OnceValue(func() error {
+		l := <-loading
+		return m.loaded(src, l.snap, l.err)
+	})
+	// Whatever stops the start, it returns after the load has.
+	defer func() { _ = waitLoad() }()
 	var reload func(context.Context) (*snapshot.Snapshot, error)
 	if src.Dir != "" {
 		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request") }
-		if m.Config.Watch {
-			// Without a watcher the server still reloads on SIGHUP and
-			// admin requests, so a watcher that cannot start is no reason
-			// not to serve.
-			if m.watcher, err = snapshot.NewWatcher(src.Dir, 0, m.log); err != nil {
-				m.log.Warn("not watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
-			}
+	}
+	if m.Config.Web.KioskNear != "" {
+		// The kiosk's place is read with the directory's gazetteer.
+		if err := waitLoad(); err != nil {
+			return err
 		}
 	}
 
@@ -287,6 +289,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := waitLoad(); err != nil {
+		return err
+	}
 	if m.Config.Web.Kiosk {
 		m.log.Info("kiosk mode", "idle", m.Config.Web.KioskIdle, "near", m.Config.Web.KioskNear != "")
 	}
@@ -312,6 +317,33 @@ func (m *Main) Open(ctx context.Context) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// loaded reports how the first load of src went (snap and err, as
+// Reload returned them): data errors printed as path:line:col and an
+// error, or the directory logged and the watcher set up.
+func (m *Main) loaded(src dataSource, snap *snapshot.Snapshot, err error) error {
+	if errors.Is(err, snapshot.ErrDataInvalid) {
+		for _, e := range m.store.Status().Errors {
+			fmt.Fprintln(m.IO.Stderr, e)
+		}
+		return fmt.Errorf("the data in %s has errors; fix them (trellis validate --data %s) and start again", src.Label(), m.Config.DataDir)
+	}
+	if err != nil {
+		return err
+	}
+	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
+		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
+		"documents", snap.Index.DocCount(), "index", snap.IndexFrom, "took", snap.BuildTime.Round(time.Millisecond))
+	if src.Dir != "" && m.Config.Watch {
+		// Without a watcher the server still reloads on SIGHUP and admin
+		// requests, so a watcher that cannot start is no reason not to
+		// serve.
+		if m.watcher, err = snapshot.NewWatcher(src.Dir, 0, m.log); err != nil {
+			m.log.Warn("not watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
+		}
 	}
 	return nil
 }
