@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/vellum"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
@@ -55,8 +58,10 @@ type Index struct {
 	// in docs.
 	ords    []int32
 	mapping *mapping.IndexMappingImpl
-	// bm25 are the statistics BM25 scores with (see bm25Stats).
-	bm25 *bsearch.BM25Stats
+	// bm25 are the statistics BM25 scores with (see bm25Stats), from the
+	// name and text fields' cardinalities in cards.
+	bm25  *bsearch.BM25Stats
+	cards [2]int
 	// textCache keeps the latest text results by their analyzed terms
 	// (see textCacheSize); an index never changes, so they stay true.
 	textCache *lru.Cache[string, *TextResult]
@@ -194,7 +199,7 @@ func (ix *Index) BuildDir(ctx context.Context, dir string) error {
 		return fmt.Errorf("search: build: create index: %w", err)
 	}
 	ix.bi = bi
-	return ix.keep(ctx, part, dir, ix.indexOnDisk(ctx))
+	return ix.keep(ctx, part, dir, ix.openData, ix.indexOnDisk(ctx))
 }
 
 // UpdateDir is BuildDir for a catalog that shares most of its listings
@@ -216,13 +221,17 @@ func (ix *Index) UpdateDir(ctx context.Context, prev *Index, dir string) error {
 		_ = os.RemoveAll(part)
 		return fmt.Errorf("search: update: copy %s: %w", prev.dir, err)
 	}
-	bi, err := bleve.Open(part)
+	// bleve's merger, which runs as the batch is written, follows the
+	// plan seal does.
+	bi, err := bleve.OpenUsing(part, map[string]any{
+		"scorchMergePlanOptions": map[string]any{"FloorSegmentSize": updateFloor}})
 	if err != nil {
 		_ = os.RemoveAll(part)
 		return fmt.Errorf("search: update: open %s: %w", part, err)
 	}
 	ix.bi = bi
-	return ix.keep(ctx, part, dir, ix.applyChanges(ctx, prev))
+	kept, err := ix.applyChanges(ctx, prev)
+	return ix.keep(ctx, part, dir, func() (*openData, error) { return ix.updatedOpenData(prev, kept) }, err)
 }
 
 // partialDir returns where the index for dir is written until it is
@@ -238,12 +247,12 @@ func partialDir(dir string) (string, error) {
 	return part, nil
 }
 
-// keep finishes a write to part that returned err: it closes the writer,
-// renames part to dir when all went well (else removes it), and opens dir
-// for searches.
-func (ix *Index) keep(ctx context.Context, part, dir string, err error) error {
+// keep finishes a write to part that returned err: it keeps in it the
+// open data od works out, closes the writer, renames part to dir when all
+// went well (else removes it), and opens dir for searches.
+func (ix *Index) keep(ctx context.Context, part, dir string, od func() (*openData, error), err error) error {
 	if err == nil {
-		ix.saveOpenData()
+		ix.saveOpenData(od)
 	}
 	if cerr := ix.bi.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("search: close %s: %w", part, cerr)
@@ -319,12 +328,14 @@ func (ix *Index) checkDocs() error {
 }
 
 // applyChanges brings the copy of prev's index to ix's documents, then
-// seals it.
-func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
-	before := make(map[string]*Doc, len(prev.docs))
+// seals it. It returns, for each of ix's documents, the index in
+// prev.docs of the same document when prev indexed it as it is, else -1.
+func (ix *Index) applyChanges(ctx context.Context, prev *Index) ([]int32, error) {
+	before := make(map[string]int32, len(prev.docs))
 	for i := range prev.docs {
-		before[prev.docs[i].Key] = &prev.docs[i]
+		before[prev.docs[i].Key] = int32(i)
 	}
+	kept := make([]int32, len(ix.docs))
 	b := ix.bi.NewBatch()
 	flush := func() error {
 		if b.Size() == 0 {
@@ -344,18 +355,20 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 	}
 	for i := range ix.docs {
 		d := &ix.docs[i]
-		if p, ok := before[d.Key]; ok {
+		kept[i] = -1
+		if j, ok := before[d.Key]; ok {
 			delete(before, d.Key)
-			if p.Service == d.Service && p.Location == d.Location {
+			if p := &prev.docs[j]; p.Service == d.Service && p.Location == d.Location {
+				kept[i] = j
 				continue
 			}
 		}
 		if err := b.IndexAdvanced(d.document(d.Key, ix.text.an)); err != nil {
-			return fmt.Errorf("search: update: index %s: %w", d.Service.Key(), err)
+			return nil, fmt.Errorf("search: update: index %s: %w", d.Service.Key(), err)
 		}
 		if b.Size() >= diskBatch {
 			if err := flush(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -363,14 +376,20 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) error {
 		b.Delete(key)
 	}
 	if err := flush(); err != nil {
-		return err
+		return nil, err
 	}
 	// The changes' small segment joins others only once there are
 	// several (bleve's tiered plan): the large one is not rewritten for
 	// each edit. Opening looks every document's number up, so the
 	// segments may be as many as they are.
-	return ix.seal(ctx, &mergeplan.DefaultMergePlanOptions)
+	plan := mergeplan.DefaultMergePlanOptions
+	plan.FloorSegmentSize = updateFloor
+	return kept, ix.seal(ctx, &plan)
 }
+
+// updateFloor is the size in documents under which bleve's tiered plan,
+// which applyChanges merges segments by, takes segments to be that size.
+var updateFloor = mergeplan.DefaultMergePlanOptions.FloorSegmentSize
 
 // diskBatch is how many documents go to an on-disk index in one batch.
 const diskBatch = 4000
@@ -466,10 +485,212 @@ func (ix *Index) openData() (*openData, error) {
 	return od, g.Wait()
 }
 
-// saveOpenData keeps the index's openData in it; a failure only means
-// the next open works it out again.
-func (ix *Index) saveOpenData() {
-	od, err := ix.openData()
+// updatedOpenData is openData for an index UpdateDir made from prev,
+// worked out from prev's where the update left it true; kept is what
+// applyChanges returned. An edit to one listing of a national directory
+// then looks up, analyses and counts the terms of its own documents
+// rather than of all 51,000.
+//   - A kept document's internal number follows from prev's while its
+//     segment is still in the new index (see renumber); only the others
+//     are looked up.
+//   - The cardinalities are prev's when the same documents are sampled.
+//   - The vocabulary is prev's counts less the terms of prev's documents
+//     that went or changed, plus those of the documents that came or
+//     changed.
+func (ix *Index) updatedOpenData(prev *Index, kept []int32) (*openData, error) {
+	od := &openData{Digest: ix.docsDigest()}
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		od.Nums, err = ix.keptNumbers(prev, kept)
+		return err
+	})
+	g.Go(func() error {
+		od.NameCardinality, od.TextCardinality = prev.cards[0], prev.cards[1]
+		if !sameSample(len(prev.docs), kept) {
+			od.NameCardinality, od.TextCardinality = ix.cardinalities(ix.text.an)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		od.Vocabulary, err = ix.updatedVocabulary(prev, kept)
+		return err
+	})
+	return od, g.Wait()
+}
+
+// segment is what identifies a segment of a bleve index and fixes the
+// numbers of the documents after it: its id and its number of documents,
+// deleted ones included.
+type segment struct{ id, count uint64 }
+
+// renumber returns what becomes of internal number n of an index of
+// segments before in one of segments after, and false when n's segment
+// is not in after. bleve numbers a document by its segment's place (the
+// sum of the sizes of the segments before it) plus its place in the
+// segment, which a segment, never written again, keeps: a segment that
+// stays keeps its documents' numbers but for the shift by the segments
+// before it that went or came.
+func renumber(before, after []segment) func(n uint64) (uint64, bool) {
+	starts := make([]uint64, len(before))
+	var at uint64
+	for i, s := range before {
+		starts[i] = at
+		at += s.count
+	}
+	now := make(map[uint64]uint64, len(after))
+	at = 0
+	for _, s := range after {
+		now[s.id] = at
+		at += s.count
+	}
+	return func(n uint64) (uint64, bool) {
+		i := sort.Search(len(starts), func(i int) bool { return starts[i] > n }) - 1
+		if i < 0 || n-starts[i] >= before[i].count {
+			return 0, false
+		}
+		start, ok := now[before[i].id]
+		return start + n - starts[i], ok
+	}
+}
+
+// segmentsOf returns the segments of bi's current snapshot, in order.
+func segmentsOf(bi bleve.Index) ([]segment, error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	is, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, fmt.Errorf("search: the index is not a scorch index")
+	}
+	var out []segment
+	for _, ss := range is.Segments() {
+		out = append(out, segment{ss.Id(), ss.Segment().Count()})
+	}
+	return out, nil
+}
+
+// keptNumbers is internalNumbers taking each kept document's number from
+// prev's where its segment stayed (see renumber), and looking up only the
+// others.
+func (ix *Index) keptNumbers(prev *Index, kept []int32) ([]uint64, error) {
+	before, err := segmentsOf(prev.bi)
+	if err != nil {
+		return nil, fmt.Errorf("search: update: %w", err)
+	}
+	after, err := segmentsOf(ix.bi)
+	if err != nil {
+		return nil, fmt.Errorf("search: update: %w", err)
+	}
+	move := renumber(before, after)
+	prevNums := make([]uint64, len(prev.docs))
+	for n, j := range prev.ords {
+		if j >= 0 {
+			prevNums[j] = uint64(n)
+		}
+	}
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: update: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: update: %w", err)
+	}
+	defer r.Close()
+	nums := make([]uint64, len(ix.docs))
+	for i, j := range kept {
+		if j >= 0 {
+			if n, ok := move(prevNums[j]); ok {
+				nums[i] = n
+				continue
+			}
+		}
+		iid, err := r.InternalID(ix.docs[i].Key)
+		if err != nil || iid == nil {
+			return nil, fmt.Errorf("search: update: document %d missing from the index: %v", i, err)
+		}
+		nums[i] = iid.Value()
+	}
+	return nums, nil
+}
+
+// sameSample reports whether cardinalities samples the same documents,
+// unchanged, from an index of n documents and from one whose documents
+// kept says.
+func sameSample(n int, kept []int32) bool {
+	if n != len(kept) {
+		return false
+	}
+	for i := 0; i < n; i += max(1, n/2000) {
+		if kept[i] != int32(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// updatedVocabulary returns prev's vocabulary brought to ix's documents
+// (see updatedOpenData).
+func (ix *Index) updatedVocabulary(prev *Index, kept []int32) ([]byte, error) {
+	counts := map[string]uint64{}
+	it, err := prev.text.fst.Iterator(nil, nil)
+	for err == nil {
+		k, v := it.Current()
+		counts[string(k)] = v
+		err = it.Next()
+	}
+	if !errors.Is(err, vellum.ErrIteratorDone) {
+		return nil, fmt.Errorf("search: update: vocabulary: %w", err)
+	}
+	stays := make([]bool, len(prev.docs))
+	for i, j := range kept {
+		if j >= 0 {
+			stays[j] = true
+		} else {
+			ix.docs[i].countTerms(counts, ix.text.an, 1)
+		}
+	}
+	for j, ok := range stays {
+		if !ok {
+			prev.docs[j].countTerms(counts, prev.text.an, -1)
+		}
+	}
+	return buildVocabulary(counts)
+}
+
+// countTerms adds by to the count of each term of d's text fields, once
+// for each field that holds it, as vocabulary counts them; a count that
+// comes to 0 goes.
+func (d *Doc) countTerms(counts map[string]uint64, an analysis.Analyzer, by int) {
+	for _, f := range d.document("", an).Fields {
+		tf, ok := f.(*document.TextField)
+		if !ok || !slices.ContainsFunc(textFields, func(t textField) bool { return t.name == f.Name() }) {
+			continue
+		}
+		tf.Analyze()
+		for term := range tf.AnalyzedTokenFrequencies() {
+			switch c := counts[term]; {
+			case by > 0:
+				counts[term] = c + 1
+			case c > 1:
+				counts[term] = c - 1
+			default:
+				delete(counts, term)
+			}
+		}
+	}
+}
+
+// saveOpenData keeps in the index the openData work returns; a failure
+// only means the next open works it out again.
+func (ix *Index) saveOpenData(work func() (*openData, error)) {
+	od, err := work()
 	if err != nil {
 		return
 	}
@@ -537,6 +758,7 @@ func (ix *Index) apply(od *openData) error {
 		ix.ords[n] = int32(i)
 	}
 	ix.bm25 = bm25Of(len(ix.docs), od.NameCardinality, od.TextCardinality)
+	ix.cards = [2]int{od.NameCardinality, od.TextCardinality}
 	return ix.text.setVocabulary(od.Vocabulary)
 }
 

@@ -31,16 +31,19 @@ const (
 	fText = "text" // service name, organization name and description
 )
 
+// textField is a text field searches score, with its boost.
+type textField struct {
+	name  string
+	boost float64
+}
+
 // Text fields and the boosts of their matches. All of a document's text is
 // in fText; the name is also in fName, so a word in the name counts again.
 // One field for all the text, rather than one per part, keeps the postings
 // a query walks few: a query's cost grows with them. Category words are
 // not searched here: the reading of a need (package need) turns them into
 // categories, whose documents the matcher finds without the index.
-var textFields = []struct {
-	name  string
-	boost float64
-}{
+var textFields = []textField{
 	{fText, 1.0},
 	{fName, 2.0},
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -259,13 +260,52 @@ func TestOpenDataKept(t *testing.T) {
 	}
 	built := made(cat, func(ix *Index) error { return ix.BuildDir(ctx, dir+"/a") })
 	defer built.Close()
-	// A catalog of fewer listings: every document after the first
-	// organization's has a new internal number.
+	// The catalog after edits: the first listing gone, the second
+	// changed, one added at the end. The update takes the kept
+	// documents' numbers, the cardinalities and the vocabulary from the
+	// built index (updatedOpenData): what it keeps must be what a build
+	// of the edited catalog works out.
 	fewer := *cat
-	fewer.Organizations = cat.Organizations[1:]
+	fewer.Organizations = append([]*directory.Organization{copyOrg(cat.Organizations[1], "", "Zanzibarish quokka.")},
+		cat.Organizations[2:]...)
+	fewer.Organizations = append(fewer.Organizations, copyOrg(cat.Organizations[3], "zz-added", ""))
+	// bleve's plan merges segments under 2,000 documents, all of the
+	// bundled directory's: here only the national directory's edits would
+	// stay apart from its large segment, and keep their numbers.
+	floor := updateFloor
+	updateFloor = 1
 	updated := made(&fewer, func(ix *Index) error { return ix.UpdateDir(ctx, built, dir+"/b") })
+	updateFloor = floor
 	defer updated.Close()
-	for _, ix := range []*Index{built, updated} {
+	before, err := segmentsOf(built.bi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := segmentsOf(updated.bi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) <= len(before) || !slices.Equal(before, after[:len(before)]) {
+		t.Fatalf("the update did not keep the built index's segments: %v, then %v", before, after)
+	}
+	rebuilt := made(&fewer, func(ix *Index) error { return ix.BuildDir(ctx, dir+"/c") })
+	defer rebuilt.Close()
+	wantOD, _ := rebuilt.savedOpenData()
+	gotOD, _ := updated.savedOpenData()
+	if gotOD == nil || wantOD == nil {
+		t.Fatal("no open data kept")
+	}
+	if !slices.Equal(gotOD.Vocabulary, wantOD.Vocabulary) {
+		t.Error("the updated vocabulary is not the one a build of the same listings makes")
+	}
+	if gotOD.NameCardinality != wantOD.NameCardinality || gotOD.TextCardinality != wantOD.TextCardinality {
+		t.Errorf("cardinalities: updated %d, %d; built %d, %d", gotOD.NameCardinality, gotOD.TextCardinality,
+			wantOD.NameCardinality, wantOD.TextCardinality)
+	}
+	if got, _ := textKeys(t, updated, "zanzibarish"); len(got) == 0 || !updated.Known("zanzibarish") {
+		t.Errorf("zanzibarish, a word of the changed listing: %v, known %v", got, updated.Known("zanzibarish"))
+	}
+	for _, ix := range []*Index{built, updated, rebuilt} {
 		od, ok := ix.savedOpenData()
 		if !ok {
 			t.Fatalf("%s: no open data kept", ix.dir)
@@ -281,6 +321,11 @@ func TestOpenDataKept(t *testing.T) {
 			if ix.ords[n] != int32(i) {
 				t.Fatalf("%s: document %d is at %d", ix.dir, i, ix.ords[n])
 			}
+		}
+		if ix == updated {
+			// Its segments still count the documents the update
+			// deleted; its vocabulary is the rebuilt one (above).
+			continue
 		}
 		fresh, err := vocabulary(ix.bi)
 		if err != nil {
@@ -323,4 +368,22 @@ func TestOpenDataKept(t *testing.T) {
 	if !slices.Contains(got, "catholic-charities-harriet-tubman-shelter-and-day-center.harriet-tubman-shelter-and-day-center") {
 		t.Errorf("harriet tubman, after the open worked the numbers out: %v", got)
 	}
+}
+
+// copyOrg returns a copy of o, under id when it is set, whose services
+// are new ones (so their documents are new to an update) with note added
+// to their descriptions.
+func copyOrg(o *directory.Organization, id, note string) *directory.Organization {
+	c := *o
+	if id != "" {
+		c.ID = id
+	}
+	c.Services = nil
+	for _, s := range o.Services {
+		n := *s
+		n.Org = &c
+		n.Description = strings.TrimSpace(n.Description + " " + note)
+		c.Services = append(c.Services, &n)
+	}
+	return &c
 }

@@ -72,6 +72,11 @@ func vocabulary(bi bleve.Index) ([]byte, error) {
 			return nil, fmt.Errorf("search: build: read %s terms: %w", f.name, err)
 		}
 	}
+	return buildVocabulary(counts)
+}
+
+// buildVocabulary returns counts, terms and their counts, as a vellum FST.
+func buildVocabulary(counts map[string]uint64) ([]byte, error) {
 	keys := make([]string, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)
