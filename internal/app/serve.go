@@ -241,6 +241,17 @@ func (m *Main) Open(ctx context.Context) error {
 	loading := make(chan load, 1)
 	go func() {
 		done := m.loading()
+		if src.Dir != "" && m.Config.Watch {
+			// Watched from before the files are looked at, so that a
+			// change during the load is reloaded after it. Without a
+			// watcher the server still reloads on SIGHUP and admin
+			// requests, so a watcher that cannot start is no reason not
+			// to serve.
+			var err error
+			if m.watcher, err = snapshot.NewWatcher(src.Dir, 0, m.log); err != nil {
+				m.log.Warn("not watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
+			}
+		}
 		snap, err := m.store.Reload(ctx)
 		done()
 		loading <- load{snap, err}
@@ -253,7 +264,7 @@ func (m *Main) Open(ctx context.Context) error {
 	defer func() { _ = waitLoad() }()
 	var reload func(context.Context) (*snapshot.Snapshot, error)
 	if src.Dir != "" {
-		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request") }
+		reload = func(ctx context.Context) (*snapshot.Snapshot, error) { return m.reload(ctx, "admin request", nil) }
 	}
 	if m.Config.Web.KioskNear != "" {
 		// The kiosk's place is read with the directory's gazetteer.
@@ -323,8 +334,12 @@ func (m *Main) Open(ctx context.Context) error {
 
 // loaded reports how the first load of src went (snap and err, as
 // Reload returned them): data errors printed as path:line:col and an
-// error, or the directory logged and the watcher set up.
+// error, or the directory logged.
 func (m *Main) loaded(src dataSource, snap *snapshot.Snapshot, err error) error {
+	if err != nil && m.watcher != nil {
+		_ = m.watcher.Close()
+		m.watcher = nil
+	}
 	if errors.Is(err, snapshot.ErrDataInvalid) {
 		for _, e := range m.store.Status().Errors {
 			fmt.Fprintln(m.IO.Stderr, e)
@@ -337,14 +352,6 @@ func (m *Main) loaded(src dataSource, snap *snapshot.Snapshot, err error) error 
 	m.log.Info("directory loaded", "data", src.Label(), "revision", snap.Revision,
 		"organizations", len(snap.Catalog.Organizations), "services", snap.Catalog.ServiceCount(),
 		"documents", snap.Index.DocCount(), "index", snap.IndexFrom, "took", snap.BuildTime.Round(time.Millisecond))
-	if src.Dir != "" && m.Config.Watch {
-		// Without a watcher the server still reloads on SIGHUP and admin
-		// requests, so a watcher that cannot start is no reason not to
-		// serve.
-		if m.watcher, err = snapshot.NewWatcher(src.Dir, 0, m.log); err != nil {
-			m.log.Warn("not watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
-		}
-	}
 	return nil
 }
 
@@ -396,7 +403,7 @@ func (m *Main) Run(ctx context.Context) error {
 		watched := make(chan struct{})
 		go func() {
 			defer close(watched)
-			err := w.Run(wctx, func(ctx context.Context) { _, _ = m.reload(ctx, "file change") })
+			err := w.Run(wctx, func(ctx context.Context, changed []string) { _, _ = m.reload(ctx, "file change", changed) })
 			if err != nil {
 				m.log.Error("stopped watching the data directory; reload with SIGHUP or POST /api/v1/admin/reload", "err", err)
 			}
@@ -414,7 +421,7 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("serve: %w", err)
 		case <-hup:
-			_, _ = m.reload(ctx, "SIGHUP")
+			_, _ = m.reload(ctx, "SIGHUP", nil)
 		case <-ctx.Done():
 			return m.shutdown()
 		}
@@ -453,12 +460,19 @@ func (m *Main) loading() (done func()) {
 }
 
 // reload rebuilds the snapshot, logs the outcome and returns what
-// snapshot.Store.Reload returns; a failure leaves the old snapshot
+// snapshot.Store.Reload returns, or ReloadChanged when the files that
+// changed are known (not nil); a failure leaves the old snapshot
 // serving.
-func (m *Main) reload(ctx context.Context, why string) (*snapshot.Snapshot, error) {
+func (m *Main) reload(ctx context.Context, why string, changed []string) (*snapshot.Snapshot, error) {
 	before := m.store.Current()
 	defer m.loading()()
-	snap, err := m.store.Reload(ctx)
+	var snap *snapshot.Snapshot
+	var err error
+	if changed != nil {
+		snap, err = m.store.ReloadChanged(ctx, changed)
+	} else {
+		snap, err = m.store.Reload(ctx)
+	}
 	switch {
 	case errors.Is(err, snapshot.ErrDataInvalid):
 		st := m.store.Status()

@@ -3,10 +3,12 @@ package snapshot
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,7 +57,7 @@ func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string
 	if err != nil {
 		return "", nil, err
 	}
-	return files.revision(fsys, prev, now)
+	return files.revision(fsys, prev, now, nil)
 }
 
 // fileList is the data files of a directory, in path order.
@@ -100,8 +102,53 @@ func dataFiles(fsys fs.FS) (fileList, error) {
 	return files, nil
 }
 
+// changed returns files with the files at paths (slash-separated, in
+// fsys) looked at again: in the list when they are data files now, out of
+// it when not. It returns false when a path is a directory, or was one,
+// or cannot be looked at: then only listing every file again is sure.
+func (files fileList) changed(fsys fs.FS, paths []string) (fileList, bool) {
+	out := slices.Clone(files)
+	for _, p := range paths {
+		if slices.ContainsFunc(strings.Split(p, "/"), func(name string) bool { return strings.HasPrefix(name, ".") }) {
+			continue // as dataFiles, which leaves dotted names out
+		}
+		at, listed := slices.BinarySearchFunc(out, p, func(f fileEntry, p string) int { return strings.Compare(f.path, p) })
+		info, err := fs.Lstat(fsys, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// A directory that went (moved away whole, its files
+			// without events of their own) had files listed under it.
+			if at < len(out) && strings.HasPrefix(out[at].path, p+"/") {
+				return nil, false
+			}
+			if listed {
+				out = slices.Delete(out, at, at+1)
+			}
+			continue
+		case err != nil || info.IsDir():
+			return nil, false
+		}
+		isFile := info.Mode().IsRegular()
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := fs.Stat(fsys, p)
+			isFile = err == nil && target.Mode().IsRegular()
+		}
+		switch e := (fileEntry{p, fs.FileInfoToDirEntry(info)}); {
+		case isFile && listed:
+			out[at] = e
+		case isFile:
+			out = slices.Insert(out, at, e)
+		case listed:
+			out = slices.Delete(out, at, at+1)
+		}
+	}
+	return out, true
+}
+
 // revision is the package's revision function over files, listed before.
-func (files fileList) revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string, map[string]fileSum, error) {
+// only, when not nil, are the files that may have changed since prev was
+// read: the others are taken to be as prev has them, without looking.
+func (files fileList) revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time, only map[string]bool) (string, map[string]fileSum, error) {
 	// Each file is looked at (and read when it may have changed) on one
 	// of a few goroutines: a reload of a national directory looks at 51k
 	// files, and the calls into the kernel dominate.
@@ -112,6 +159,10 @@ func (files fileList) revision(fsys fs.FS, prev map[string]fileSum, now func() t
 		g.Go(func() error {
 			for i := w; i < len(files); i += workers {
 				f := files[i]
+				if fsum, ok := prev[f.path]; ok && only != nil && !only[f.path] {
+					got[i] = fsum
+					continue
+				}
 				info, err := f.d.Info()
 				if err == nil && f.d.Type()&fs.ModeSymlink != 0 {
 					info, err = fs.Stat(fsys, f.path)

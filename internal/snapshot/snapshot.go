@@ -247,6 +247,9 @@ type Store struct {
 	// only the files whose digest changed.
 	sums     map[string]fileSum
 	listings listings.Cache
+	// files are the data files as last listed, with the changes reported
+	// to ReloadChanged since.
+	files fileList
 	// state writes what the last load knew to IndexDir (see stateName);
 	// savedRev is the revision it last wrote or read there.
 	state    stateWriter
@@ -291,7 +294,22 @@ var ErrDataInvalid = errors.New("snapshot: the data has errors; the previous sna
 // one. It returns ErrDataInvalid when the data has problems and a wrapped
 // error when reading or indexing fails; in both cases the current snapshot
 // keeps serving.
-func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
+func (s *Store) Reload(ctx context.Context) (*Snapshot, error) { return s.reload(ctx, nil) }
+
+// ReloadChanged is Reload when paths (slash-separated, in the data
+// directory) are every file that may have changed since the last reload,
+// as a watcher reports them: it looks at those files only, not at the
+// other 51,000 of a national directory. A path that is, or was, a
+// directory has it list every file again, as Reload does.
+func (s *Store) ReloadChanged(ctx context.Context, paths []string) (*Snapshot, error) {
+	if paths == nil {
+		paths = []string{}
+	}
+	return s.reload(ctx, paths)
+}
+
+// reload is Reload, or ReloadChanged when paths is not nil.
+func (s *Store) reload(ctx context.Context, paths []string) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
@@ -326,10 +344,22 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		err   error
 	}
 	list := make(chan listed, 1)
-	go func() {
-		files, err := dataFiles(s.fsys)
-		list <- listed{files, err}
-	}()
+	var only map[string]bool
+	if paths != nil && s.files != nil && s.sums != nil {
+		if files, ok := s.files.changed(s.fsys, paths); ok {
+			only = make(map[string]bool, len(paths))
+			for _, p := range paths {
+				only[p] = true
+			}
+			list <- listed{files, nil}
+		}
+	}
+	if only == nil {
+		go func() {
+			files, err := dataFiles(s.fsys)
+			list <- listed{files, err}
+		}()
+	}
 	var saved *savedState
 	var decoded chan error
 	if s.cur.Load() == nil && s.sums == nil && s.IndexDir != "" {
@@ -345,7 +375,7 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 	l := <-list
 	rev, sums, err := "", map[string]fileSum(nil), l.err
 	if err == nil {
-		rev, sums, err = l.files.revision(s.fsys, s.sums, time.Now)
+		rev, sums, err = l.files.revision(s.fsys, s.sums, time.Now, only)
 	}
 	if decoded != nil {
 		if derr := <-decoded; derr != nil {
@@ -367,11 +397,14 @@ func (s *Store) Reload(ctx context.Context) (*Snapshot, error) {
 		err = fmt.Errorf("snapshot: %w", g.err)
 	}
 	if err != nil {
+		// The files this reload was to look at were not all looked at:
+		// the next lists and looks at every file.
+		s.files = nil
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
 		s.status.Failures++
 		return s.cur.Load(), err
 	}
-	s.sums = sums
+	s.sums, s.files = sums, l.files
 	if cur := s.cur.Load(); cur != nil && rev == cur.Revision {
 		s.status.OK, s.status.Errors, s.status.Failure = true, nil, ""
 		return cur, nil

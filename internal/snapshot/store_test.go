@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,91 @@ func TestStoreReload(t *testing.T) {
 	}
 	if got := fixed.Catalog.Organization("pantry").Name; got != "Corner Food Pantry" {
 		t.Errorf("serving %q after the fix", got)
+	}
+}
+
+// TestReloadChanged: a reload told which files changed (as the watcher
+// reports them) comes to the snapshot a reload looking at every file
+// comes to, for each kind of change; a directory that came or went has it
+// look at every file.
+func TestReloadChanged(t *testing.T) {
+	ctx := context.Background()
+	dir := testkit.DataDir(t)
+	listing := func(id, name string) string {
+		return strings.Replace(strings.Replace(goodListing, "id: pantry", "id: "+id, 1), "Corner Pantry", name, 1)
+	}
+	at := func(rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
+	put := func(rel, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(at(rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(at(rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move := func(from, to string) {
+		t.Helper()
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("listings/dc/pantry.yaml", listing("pantry", "Corner Pantry"))
+	store := snapshot.NewStore(os.DirFS(dir), time.Now)
+	if _, err := store.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Current().Index.Close() })
+	outside := t.TempDir()
+	steps := []struct {
+		name    string
+		change  func()
+		changed []string
+		names   []string // the services' organizations, sorted
+	}{
+		{"edit", func() { put("listings/dc/pantry.yaml", listing("pantry", "Edited Pantry")) },
+			[]string{"listings/dc/pantry.yaml"}, []string{"Edited Pantry"}},
+		{"new file", func() { put("listings/dc/second.yaml", listing("second", "Second Pantry")) },
+			[]string{"listings/dc/second.yaml"}, []string{"Edited Pantry", "Second Pantry"}},
+		{"backup and swap files", func() {
+			put("listings/dc/second.yaml~", "old")
+			put("listings/dc/.second.yaml.swp", "swap")
+		}, []string{"listings/dc/.second.yaml.swp", "listings/dc/second.yaml~"}, []string{"Edited Pantry", "Second Pantry"}},
+		{"removal", func() {
+			if err := os.Remove(at("listings/dc/second.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"listings/dc/second.yaml"}, []string{"Edited Pantry"}},
+		{"a directory moved in", func() {
+			if err := os.MkdirAll(filepath.Join(outside, "md"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(outside, "md", "third.yaml"), []byte(listing("third", "Third Pantry")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			move(filepath.Join(outside, "md"), at("listings/md"))
+		}, []string{"listings/md"}, []string{"Edited Pantry", "Third Pantry"}},
+		{"a directory moved away", func() { move(at("listings/md"), filepath.Join(outside, "md")) },
+			[]string{"listings/md"}, []string{"Edited Pantry"}},
+		{"nothing", func() {}, []string{}, []string{"Edited Pantry"}},
+	}
+	for _, st := range steps {
+		st.change()
+		snap, err := store.ReloadChanged(ctx, st.changed)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		want, err := snapshot.Revision(os.DirFS(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, o := range snap.Catalog.Organizations {
+			names = append(names, o.Name)
+		}
+		slices.Sort(names)
+		if snap.Revision != want || !slices.Equal(names, st.names) {
+			t.Errorf("%s: revision %s, organizations %q; want %s, %q", st.name, snap.Revision, names, want, st.names)
+		}
 	}
 }

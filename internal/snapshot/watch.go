@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,15 +96,18 @@ func ignored(p string) bool {
 
 // Run calls reload once the directory has been quiet for the debounce time
 // after one or more changes, until ctx ends; then it stops watching and
-// returns nil. reload runs on Run's goroutine, so changes during a reload
-// lead to one more reload after it. Directories created under the data
-// directory are watched from then on. Run returns an error only when the
-// operating system's watcher fails.
-func (wt *Watcher) Run(ctx context.Context, reload func(context.Context)) error {
+// returns nil. reload is told the files that changed since the last call
+// (slash-separated, in the directory, as Store.ReloadChanged takes them),
+// or nil when that is not known: events were lost. It runs on Run's
+// goroutine, so changes during a reload lead to one more reload after it.
+// Directories created under the data directory are watched from then on.
+// Run returns an error only when the operating system's watcher fails.
+func (wt *Watcher) Run(ctx context.Context, reload func(ctx context.Context, changed []string)) error {
 	defer wt.w.Close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	changed, lost := map[string]bool{}, false
 	for {
 		select {
 		case <-ctx.Done():
@@ -111,7 +116,18 @@ func (wt *Watcher) Run(ctx context.Context, reload func(context.Context)) error 
 			if !ok {
 				return nil
 			}
-			if ignored(ev.Name) || ev.Op == fsnotify.Chmod {
+			if ev.Op == fsnotify.Chmod {
+				continue
+			}
+			// An ignored file is no reason to reload, but it is a data
+			// file to the revision (a backup~), so the next reload
+			// looks at it.
+			if rel, err := filepath.Rel(wt.dir, ev.Name); err == nil && filepath.IsLocal(rel) {
+				changed[filepath.ToSlash(rel)] = true
+			} else {
+				lost = true
+			}
+			if ignored(ev.Name) {
 				continue
 			}
 			if ev.Has(fsnotify.Create) {
@@ -133,12 +149,18 @@ func (wt *Watcher) Run(ctx context.Context, reload func(context.Context)) error 
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				// Events were lost: reload to be sure.
 				wt.log.Warn("too many changes at once to follow; reloading", "dir", wt.dir)
+				lost = true
 				timer.Reset(wt.debounce)
 				continue
 			}
 			return fmt.Errorf("snapshot: watch %s: %w", wt.dir, err)
 		case <-timer.C:
-			reload(ctx)
+			var paths []string
+			if !lost {
+				paths = slices.Sorted(maps.Keys(changed))
+			}
+			changed, lost = map[string]bool{}, false
+			reload(ctx, paths)
 		}
 	}
 }

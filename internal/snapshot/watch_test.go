@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func watching(t *testing.T) (string, *atomic.Int32) {
 	var n atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, func(context.Context) { n.Add(1) }) }()
+	go func() { done <- w.Run(ctx, func(context.Context, []string) { n.Add(1) }) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -156,4 +157,48 @@ func TestRevisionSkipsDotFiles(t *testing.T) {
 	if changed, _ := Revision(os.DirFS(dir)); changed == before {
 		t.Error("a changed file kept the revision")
 	}
+}
+
+// TestWatcherReportsChanges: the watcher tells which files changed since
+// its last reload, ignored ones included (a backup~ is a data file to the
+// revision), so that the reload looks at those alone.
+func TestWatcherReportsChanges(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "listings", "dc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewWatcher(dir, 50*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, func(_ context.Context, changed []string) { got <- changed }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	write(t, filepath.Join(dir, "listings", "dc", "a.yaml~"), "old")
+	write(t, filepath.Join(dir, "listings", "dc", "a.yaml"), "id: a\n")
+	write(t, filepath.Join(dir, "directory.yaml"), "name: X\n")
+	want := []string{"directory.yaml", "listings/dc/a.yaml", "listings/dc/a.yaml~"}
+	var seen []string
+	waitFor(t, "the changes reported", func() bool {
+		for {
+			select {
+			case c := <-got:
+				if c == nil {
+					t.Fatal("the watcher reported the changes unknown")
+				}
+				seen = append(seen, c...)
+				slices.Sort(seen)
+				seen = slices.Compact(seen)
+			default:
+				return slices.Equal(seen, want)
+			}
+		}
+	})
 }
