@@ -67,7 +67,7 @@ $(GOBIN)/staticcheck-$(STATICCHECK_VERSION):
 # reopened), requests/s, p50/p99 and the server's peak resident memory
 # under load. The reload run (TRELLIS_BENCH_DATA or the bundled data, not
 # the synthetic directory) times the first load and a restart in process,
-# then RELOADTIME reloads after an edit to one listing.
+# then RELOADTIME reloads after an edit to one listing, told the file as the watcher tells it.
 BUILDTIME  ?= 1x
 SEARCHTIME ?= 2000x
 MATCHTIME  ?= 500x

@@ -90,7 +90,7 @@ func synthetic(tb testing.TB) *Matcher {
 			synthErr = err
 			return
 		}
-		synthM = New(ix, nil)
+		synthM = New(ix, nil, nil)
 	})
 	if synthErr != nil {
 		tb.Fatal(synthErr)

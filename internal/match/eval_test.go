@@ -179,7 +179,7 @@ func loadSuite(t *testing.T, file string) (*suite, *Matcher, *geo.Gazetteer) {
 			}
 		}
 	}
-	return &s, New(ix, places), places
+	return &s, New(ix, places, nil), places
 }
 
 func keysOf(m map[string]int) []string {

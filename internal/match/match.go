@@ -82,8 +82,11 @@ type Matcher struct {
 
 // New builds the matcher of ix's catalog. places resolves the directory's
 // default place; nil leaves searches without a place unranked by
-// distance.
-func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
+// distance. prev, when not nil, is the matcher of the catalog before a
+// reload: what it worked out for a service it shares with ix's catalog
+// (unchanged listings keep their services) is taken, not worked out
+// again.
+func New(ix *search.Index, places *geo.Gazetteer, prev *Matcher) *Matcher {
 	cat := ix.Catalog()
 	m := &Matcher{cat: cat, tax: cat.Taxonomy, ix: ix,
 		zone: cat.Info.TimeZone, docs: ix.Docs(), byCat: map[string]*catDocs{}, byWho: map[string][]int32{}}
@@ -115,6 +118,13 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 		m.towns = newTowns(cat)
 		m.meetingDocs = newMeetingDocs(cat, m.voc)
 	}()
+	var prevNames map[*directory.Service][]string
+	if prev != nil {
+		prevNames = make(map[*directory.Service][]string, prev.services)
+		for i := range prev.docs {
+			prevNames[prev.docs[i].Service] = prev.names[i]
+		}
+	}
 	m.names = make([][]string, len(m.docs))
 	m.svc = make([]int32, len(m.docs))
 	m.points = make([]orb.Point, len(m.docs))
@@ -129,7 +139,10 @@ func New(ix *search.Index, places *geo.Gazetteer) *Matcher {
 			m.names[i] = m.names[i-1]
 			m.svc[i] = m.svc[i-1]
 		} else {
-			m.names[i] = nameWords(s)
+			var ok bool
+			if m.names[i], ok = prevNames[s]; !ok {
+				m.names[i] = nameWords(s)
+			}
 			m.svc[i] = int32(m.services)
 			m.services++
 		}

@@ -36,7 +36,7 @@ func dc(tb testing.TB) (*loaded, *Matcher) {
 	dcOnce.Do(func() {
 		dcSnap, dcErr = load(os.DirFS("../../data"), dcNow)
 		if dcErr == nil {
-			dcM = New(dcSnap.Index, dcSnap.Places)
+			dcM = New(dcSnap.Index, dcSnap.Places, nil)
 		}
 	})
 	if dcErr != nil {
@@ -540,6 +540,40 @@ func TestNamesVeterans(t *testing.T) {
 		"Virginia (VA) Office", "Evaluation Center", "Nova Scotia", "veteranos", "The Veteran", "AVA"} {
 		if got, want := namesVeterans(name), veteranName.MatchString(name); got != want {
 			t.Errorf("namesVeterans(%q) = %v, the regular expression says %v", name, got, want)
+		}
+	}
+}
+
+// TestNewTakesPrev: a matcher built after a reload takes what the one
+// before worked out for the services the catalogs share, and works out
+// afresh what it has for a changed one.
+func TestNewTakesPrev(t *testing.T) {
+	snap, before := dc(t)
+	cat := *snap.Catalog
+	old := cat.Organizations[0]
+	changed := *old
+	changed.Services = nil
+	for _, s := range old.Services {
+		c := *s
+		c.Org, c.Name = &changed, "Quokka "+s.Name
+		changed.Services = append(changed.Services, &c)
+	}
+	cat.Organizations = append([]*directory.Organization{&changed}, cat.Organizations[1:]...)
+	ix, err := search.Build(context.Background(), &cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	after := New(ix, snap.Places, before)
+	if len(after.docs) != len(before.docs) {
+		t.Fatalf("%d documents, want %d", len(after.docs), len(before.docs))
+	}
+	for i, d := range after.docs {
+		if want := nameWords(d.Service); !slices.Equal(after.names[i], want) {
+			t.Errorf("%s: name words %q, want %q", d.Key, after.names[i], want)
+		}
+		if d.Service.Org == &changed && !slices.Contains(after.names[i], "quokka") {
+			t.Errorf("%s, changed: name words %q lack quokka", d.Key, after.names[i])
 		}
 	}
 }

@@ -51,7 +51,7 @@ func BenchmarkSearchMeetings(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ix.Close()
-	m := New(ix, snap.Places)
+	m := New(ix, snap.Places, nil)
 	now := time.Date(2026, 3, 1, 17, 0, 0, 0, ny)
 	places := make([]*geo.Place, 64)
 	for i := range places {

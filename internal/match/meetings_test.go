@@ -31,7 +31,7 @@ func meetingData(tb testing.TB) (*loaded, *Matcher) {
 		dir := testkit.DataDir(tb, os.DirFS("testdata/meetings"))
 		meetSnap, meetErr = load(os.DirFS(dir), testkit.Now())
 		if meetErr == nil {
-			meetM = New(meetSnap.Index, meetSnap.Places)
+			meetM = New(meetSnap.Index, meetSnap.Places, nil)
 		}
 	})
 	if meetErr != nil {
@@ -390,7 +390,7 @@ func tonightData(tb testing.TB) (*loaded, *Matcher) {
 		dir := testkit.DataDir(tb, os.DirFS("testdata/tonight"))
 		tonightSnap, tonightErr = load(os.DirFS(dir), testkit.Now())
 		if tonightErr == nil {
-			tonightM = New(tonightSnap.Index, tonightSnap.Places)
+			tonightM = New(tonightSnap.Index, tonightSnap.Places, nil)
 		}
 	})
 	if tonightErr != nil {

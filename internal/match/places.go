@@ -41,12 +41,18 @@ type towns map[string][]*town
 func newTowns(cat *directory.Catalog) towns {
 	out := towns{}
 	byKey := map[string]*town{}
+	// A town's name is read once however many listings are in it.
+	names := map[string]string{}
 	cat.Services(func(s *directory.Service) {
 		for _, l := range s.Locations {
 			if l.Address == nil || !l.HasPoint || l.Address.City == "" {
 				continue
 			}
-			name := strings.Join(need.Words(l.Address.City), " ")
+			name, ok := names[l.Address.City]
+			if !ok {
+				name = strings.Join(need.Words(l.Address.City), " ")
+				names[l.Address.City] = name
+			}
 			state := strings.ToUpper(strings.TrimSpace(l.Address.State))
 			if name == "" {
 				continue

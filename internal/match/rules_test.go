@@ -173,7 +173,7 @@ func mini(tb testing.TB) *Matcher {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ix.Close() })
-	return New(ix, nil)
+	return New(ix, nil, nil)
 }
 
 func TestOpenNowAndOpeningSoon(t *testing.T) {

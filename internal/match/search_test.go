@@ -46,7 +46,7 @@ func fixture(tb testing.TB) *Matcher {
 			fixErr = err
 			return
 		}
-		fixM = New(ix, nil)
+		fixM = New(ix, nil, nil)
 	})
 	if fixErr != nil {
 		tb.Fatal(fixErr)

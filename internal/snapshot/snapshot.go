@@ -106,7 +106,11 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *g
 	// The matcher's tables need only the documents: they are built while
 	// the index is opened, updated or built.
 	matcher := make(chan *match.Matcher, 1)
-	go func() { matcher <- match.New(ix, places) }()
+	var prevMatcher *match.Matcher
+	if prev != nil {
+		prevMatcher = prev.Matcher
+	}
+	go func() { matcher <- match.New(ix, places, prevMatcher) }()
 	var from IndexOrigin
 	if indexDir == "" {
 		err = ix.BuildMemory(ctx)
