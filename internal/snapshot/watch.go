@@ -18,8 +18,10 @@ import (
 
 // DefaultDebounce is how long a watched directory must stay quiet after a
 // change before Watcher reloads: long enough for an editor's save (write a
-// temporary file, rename it over) or a git checkout to finish.
-const DefaultDebounce = 300 * time.Millisecond
+// temporary file, rename it over, a few milliseconds) to finish, and for a
+// git checkout, whose writes follow each other closely, to be one burst;
+// short, since an edit is searchable only after it and the reload.
+const DefaultDebounce = 150 * time.Millisecond
 
 // Watcher watches a data directory on disk, with every directory below it,
 // and asks for a reload after each burst of changes.
