@@ -128,7 +128,10 @@ func (h *Hours) At(t time.Time, loc *time.Location) OpenState {
 	}
 	st.Known = true
 	t = t.In(loc)
-	ivs := h.intervals(t, loc)
+	// The intervals of a week and a half fit here, off the heap: a
+	// search reads the hours of thousands of listings.
+	var buf [48]interval
+	ivs := h.intervals(t, loc, buf[:0])
 	for _, iv := range ivs {
 		if !t.Before(iv.from) && t.Before(iv.to) {
 			st.Open = true
@@ -158,16 +161,16 @@ type interval struct{ from, to time.Time }
 
 // intervals expands the hours into concrete open intervals from the day
 // before t through LookAhead after it, in ascending order of opening,
-// dropping closed dates and dates outside the season.
+// dropping closed dates and dates outside the season. It appends them to
+// out, which it returns.
 //
 // The window runs one whole local day past t's day plus LookAhead, so that
 // it still ends after t+LookAhead when a daylight-saving change shortens a
 // day inside it; otherwise a place open through the window's end would
 // report the window's edge as its closing time.
-func (h *Hours) intervals(t time.Time, loc *time.Location) []interval {
+func (h *Hours) intervals(t time.Time, loc *time.Location, out []interval) []interval {
 	start := time.Date(t.Year(), t.Month(), t.Day()-1, 0, 0, 0, 0, loc)
 	days := int(LookAhead/(24*time.Hour)) + 3
-	var out []interval
 	for i := 0; i < days; i++ {
 		day := time.Date(start.Year(), start.Month(), start.Day()+i, 0, 0, 0, 0, loc)
 		date := DateOf(day)

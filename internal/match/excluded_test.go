@@ -2,7 +2,10 @@ package match
 
 import (
 	"context"
+	"maps"
 	"testing"
+
+	"trellis/internal/need"
 )
 
 // TestAllExcluded checks that a profile asking for every excluded service
@@ -10,7 +13,9 @@ import (
 // ExcludedLimit, while ExcludedLimit itself stays within the API's bound.
 func TestAllExcluded(t *testing.T) {
 	snap, m := dc(t)
-	p := veteranProfile(t, snap, "en", "a bed tonight")
+	// A child looking for a shelter: most of them are for adults.
+	p := veteranProfile(t, snap, "en", "shelter")
+	p.Person = &need.Person{Age: ptr(8)}
 	p.ExcludedLimit = 2
 	few, err := m.Match(context.Background(), p)
 	if err != nil {
@@ -28,6 +33,15 @@ func TestAllExcluded(t *testing.T) {
 	got := all.Needs[0].Excluded
 	if len(got) != total || all.Needs[0].ExcludedTotal != total {
 		t.Fatalf("AllExcluded listed %d of %d (total %d)", len(got), total, all.Needs[0].ExcludedTotal)
+	}
+	// Past 2*limit+excludedSlack excluded the list is cut back as it
+	// grows: the first few must still be the nearest, and the counts of
+	// every one.
+	if total <= 2*2+excludedSlack {
+		t.Fatalf("%d excluded; the test needs more than %d", total, 2*2+excludedSlack)
+	}
+	if !maps.Equal(few.Needs[0].ExcludedCounts, all.Needs[0].ExcludedCounts) {
+		t.Errorf("excluded counts: %v with the first two, %v with all", few.Needs[0].ExcludedCounts, all.Needs[0].ExcludedCounts)
 	}
 	for i, x := range few.Needs[0].Excluded {
 		if got[i].Service.Key() != x.Service.Key() {

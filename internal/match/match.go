@@ -317,6 +317,9 @@ type task struct {
 	// how many are wanted (0: all).
 	sort string
 	topK int
+	// excludedKeep is how many excluded services the answer lists, the
+	// nearest (-1: all); the others are only counted.
+	excludedKeep int
 	// textScore maps documents to their text score (0-1) for the need's
 	// leftover words; wordScore for any of its content words, category
 	// words included ("shower" in a description).
@@ -340,8 +343,11 @@ type outcome struct {
 	// service in reach.
 	ranked   []Ranked
 	services []*directory.Service
-	// excluded holds one location of each excluded service, nearest first.
+	// excluded holds one location of each of the task.excludedKeep
+	// nearest excluded services, nearest first; excludedTotal counts
+	// them all, and excludedCounts their reasons.
 	excluded       []excl
+	excludedTotal  int
 	excludedCounts map[string]int
 }
 
@@ -913,7 +919,17 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		if len(hits) > 0 {
 			if !excluded.has(sv) {
 				excluded.add(sv)
+				out.excludedTotal++
+				for _, h := range hits {
+					out.excludedCounts[h.Code]++
+				}
 				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
+				if keep := t.excludedKeep; keep >= 0 && len(out.excluded) >= 2*keep+excludedSlack {
+					// Only the nearest are listed: the list is cut
+					// back now and then rather than kept whole.
+					m.sortExcluded(out.excluded)
+					out.excluded = slices.Delete(out.excluded, keep, len(out.excluded))
+				}
 			}
 			continue
 		}
@@ -1009,6 +1025,25 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			}
 			j, _ := slices.BinarySearchFunc(scores, rk.Score, descending)
 			scores = slices.Insert(scores, j, rk.Score)
+			if len(top) >= 2*k+excludedSlack {
+				// What scores below the k-th can no longer be listed:
+				// top keeps the k best and ties, not every service read.
+				cut := scores[k-1]
+				n := 0
+				for _, r := range top {
+					if r.Score >= cut {
+						top[n] = r
+						n++
+					}
+				}
+				clear(top[n:])
+				top = top[:n]
+				clear(best)
+				for i, r := range top {
+					best[r.Service] = i
+				}
+				scores = scores[:n]
+			}
 		}
 		sort.Slice(top, func(i, j int) bool { return better(top[i], top[j]) })
 	default:
@@ -1036,21 +1071,32 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		top = top[:k]
 	}
 	out.ranked = top
-	sort.SliceStable(out.excluded, func(i, j int) bool {
-		a, b := out.excluded[i].c, out.excluded[j].c
+	m.sortExcluded(out.excluded)
+	if keep := t.excludedKeep; keep >= 0 && len(out.excluded) > keep {
+		out.excluded = slices.Delete(out.excluded, keep, len(out.excluded))
+	}
+}
+
+// excludedSlack is how many excluded candidates (or ranked ones) past
+// twice the number listed rank gathers before it cuts the list back.
+const excludedSlack = 8
+
+// sortExcluded sorts excluded candidates nearest first, those without a
+// distance last, then by key.
+func (m *Matcher) sortExcluded(ex []excl) {
+	slices.SortFunc(ex, func(x, y excl) int {
+		a, b := x.c, y.c
 		if a.hasDist != b.hasDist {
-			return a.hasDist
+			if a.hasDist {
+				return -1
+			}
+			return 1
 		}
 		if a.hasDist && a.dist != b.dist {
-			return a.dist < b.dist
+			return cmp.Compare(a.dist, b.dist)
 		}
-		return m.docs[a.d].Key < m.docs[b.d].Key
+		return strings.Compare(m.docs[a.d].Key, m.docs[b.d].Key)
 	})
-	for _, e := range out.excluded {
-		for _, h := range e.hits {
-			out.excludedCounts[h.Code]++
-		}
-	}
 }
 
 // descending compares scores for a slice in descending order.

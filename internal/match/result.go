@@ -115,25 +115,24 @@ func (m *Matcher) Match(ctx context.Context, p Profile) (*Result, error) {
 			return nil, fmt.Errorf("match: %w", err)
 		}
 		t := m.newTask(n, p.Place, p.TravelMeters, p.Person, p.Constraints, p.Now, false)
-		t.topK = p.Limit
+		t.topK, t.excludedKeep = p.Limit, p.ExcludedLimit
+		if p.AllExcluded {
+			t.excludedKeep = -1
+		}
 		o, err := m.run(ctx, t)
 		if err != nil {
 			return nil, err
 		}
-		o.widening.Why = r.widening(m, o.widening, len(o.ranked), len(o.excluded))
+		o.widening.Why = r.widening(m, o.widening, len(o.ranked), o.excludedTotal)
 		nr := NeedResult{Need: n, ReadAs: o.readAs, ReachMeters: o.reachMeters, ReachWidened: o.reachWidened,
-			Widening: o.widening, Considered: o.considered, ExcludedTotal: len(o.excluded), ExcludedCounts: o.excludedCounts,
+			Widening: o.widening, Considered: o.considered, ExcludedTotal: o.excludedTotal, ExcludedCounts: o.excludedCounts,
 			Crisis: m.crisisLines(&o.readAs)}
 		for i := range o.ranked[:min(p.Limit, len(o.ranked))] {
 			rk := o.ranked[i]
 			rk.Reasons = r.resultReasons(m, &rk, t.person, &o.readAs)
 			nr.Results = append(nr.Results, rk)
 		}
-		listed := min(p.ExcludedLimit, len(o.excluded))
-		if p.AllExcluded {
-			listed = len(o.excluded)
-		}
-		for _, e := range o.excluded[:listed] {
+		for _, e := range o.excluded {
 			nr.Excluded = append(nr.Excluded, m.excludedView(e, t, r))
 		}
 		nr.Meetings = m.meetings(t, MeetingFilter{}, p.Limit)

@@ -119,16 +119,16 @@ func (m *Matcher) Search(ctx context.Context, q SearchRequest) (*SearchResult, e
 		return nil, err
 	}
 	t := m.newTask(Need{Text: strings.TrimSpace(q.Text), Categories: q.Categories}, q.Place, q.RadiusMeters, q.Person, q.Constraints, q.Now, q.IncludeInactive)
-	t.sort, t.topK = q.Sort, q.Page*q.PerPage
+	t.sort, t.topK, t.excludedKeep = q.Sort, q.Page*q.PerPage, searchExcluded
 	o, err := m.run(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	r := renderer{lang: q.Lang, unit: q.Unit, now: q.Now, stale: m.cat.Info.StaleAfter}
-	o.widening.Why = r.widening(m, o.widening, len(o.services), len(o.excluded))
+	o.widening.Why = r.widening(m, o.widening, len(o.services), o.excludedTotal)
 	res := &SearchResult{ReadAs: o.readAs, Place: t.place, Centered: t.centered, Total: len(o.services), Page: q.Page,
 		PerPage: q.PerPage, Sort: q.Sort, Facets: m.facets(o.services), ReachMeters: o.reachMeters, Widening: o.widening,
-		ExcludedTotal: len(o.excluded), ExcludedCounts: o.excludedCounts, Crisis: m.crisisLines(&o.readAs)}
+		ExcludedTotal: o.excludedTotal, ExcludedCounts: o.excludedCounts, Crisis: m.crisisLines(&o.readAs)}
 	if len(o.services) == 0 {
 		res.HelpLine = m.cat.Info.HelpLine
 	}
@@ -141,7 +141,7 @@ func (m *Matcher) Search(ctx context.Context, q SearchRequest) (*SearchResult, e
 		rk.Reasons = r.resultReasons(m, &rk, t.person, &o.readAs)
 		res.Hits = append(res.Hits, rk)
 	}
-	for _, e := range o.excluded[:min(searchExcluded, len(o.excluded))] {
+	for _, e := range o.excluded {
 		res.Excluded = append(res.Excluded, m.excludedView(e, t, r))
 	}
 	res.Meetings = m.meetings(t, q.Meetings, q.PerPage)

@@ -377,3 +377,28 @@ func TestNeedBeforeItsPurpose(t *testing.T) {
 		t.Errorf("no clinic among results 4 to 10")
 	}
 }
+
+// TestSearchPagesAgree: the first results of a short page are those of a
+// long one, across the bundled directory: rank keeps only what can still
+// be listed (the k best and ties), and how many are listed must not
+// change which they are.
+func TestSearchPagesAgree(t *testing.T) {
+	snap, m := dc(t)
+	for _, text := range []string{"food", "shelter", "clinic", "job", "", "help"} {
+		for _, sort := range []string{"", SortDistance} {
+			q := SearchRequest{Text: text, Place: place(t, snap, "20002"), Sort: sort, Now: dcNow}
+			q.PerPage = 3
+			short := mustSearch(t, m, q)
+			q.PerPage = MaxPerPage
+			long := mustSearch(t, m, q)
+			if short.Total != long.Total || len(long.Hits) <= 3 {
+				t.Fatalf("%q sorted %q: totals %d and %d, %d hits; the test needs more than 3", text, sort, short.Total, long.Total, len(long.Hits))
+			}
+			for i, h := range short.Hits {
+				if l := long.Hits[i]; h.Service != l.Service || h.Location != l.Location || h.Score != l.Score {
+					t.Errorf("%q sorted %q, hit %d: %s with 3 a page, %s with %d", text, sort, i, h.key, l.key, MaxPerPage)
+				}
+			}
+		}
+	}
+}
