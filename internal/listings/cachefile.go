@@ -68,7 +68,7 @@ func (c *Cache) Encode(w io.Writer, filesPerPart int) (parts int, err error) {
 // cache, replacing what it held. The results are used only once Trust
 // says what they hold under. A part that does not decode leaves the cache
 // empty.
-func (c *Cache) Decode(parts ...[]byte) error {
+func (c *Cache) Decode(parts ...statefile.Part) error {
 	c.key, c.results, c.read = "", nil, 0
 	files := make([][]cachedFile, len(parts))
 	var g errgroup.Group
@@ -103,11 +103,9 @@ type cachedFile struct {
 }
 
 // decodePart reads one part Encode wrote.
-func decodePart(part []byte) ([]cachedFile, error) {
-	r, err := statefile.NewReader(part)
-	if err != nil {
-		return nil, fmt.Errorf("listings: decode the cache: %w", err)
-	}
+func decodePart(part statefile.Part) ([]cachedFile, error) {
+	r := part.Reader()
+	var err error
 	files := make([]cachedFile, r.Count())
 	for i := range files {
 		f := &files[i]

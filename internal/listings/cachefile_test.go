@@ -2,6 +2,7 @@ package listings
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"reflect"
@@ -110,12 +111,13 @@ func testCacheEncodeDecode(t *testing.T, dir string, opt Options) {
 	if err != nil || len(one) != 1 {
 		t.Fatalf("%d parts (%v), want 1", len(one), err)
 	}
+	body := partBody(t, whole.Bytes())
 	cut := &Cache{Key: "k", Sums: sums}
-	if err := cut.Decode(one[0][:len(one[0])/2]); err == nil {
+	if half, err := statefile.NewPart(body[:len(body)/2]); err == nil && cut.Decode(half) == nil {
 		t.Error("a part cut in half decoded without an error")
 	}
-	if err := cut.Decode(append(slices.Clone(one[0]), 0)); err == nil {
-		t.Error("a part with a byte more decoded without an error")
+	if more, err := statefile.NewPart(append(slices.Clone(body), 0)); err != nil || cut.Decode(more) == nil {
+		t.Errorf("a part with a byte more decoded without an error (%v)", err)
 	}
 	cut.Trust("k")
 	if _, _, err := Load(fsys, with(cut)); err != nil || cut.Read() != len(files) {
@@ -226,15 +228,29 @@ func TestCacheEveryField(t *testing.T) {
 		t.Error("the pointers among the organization's records were not rebuilt")
 	}
 
-	// Whatever a corrupt part holds, decoding it fails or succeeds; it
-	// never panics.
-	whole := parts[0]
+	// Whatever a corrupt part holds, reading and decoding it fails or
+	// succeeds; it never panics.
+	whole := partBody(t, buf.Bytes())
 	for cut := range len(whole) {
-		_, _ = decodePart(whole[:cut])
+		if p, err := statefile.NewPart(whole[:cut]); err == nil {
+			_, _ = decodePart(p)
+		}
 	}
 	for i := range whole {
 		bad := slices.Clone(whole)
 		bad[i] ^= 0xff
-		_, _ = decodePart(bad)
+		if p, err := statefile.NewPart(bad); err == nil {
+			_, _ = decodePart(p)
+		}
 	}
+}
+
+// partBody returns the bytes of the only part of file, after its length.
+func partBody(t *testing.T, file []byte) []byte {
+	t.Helper()
+	n, k := binary.Uvarint(file)
+	if k <= 0 || int(n) != len(file)-k {
+		t.Fatalf("the file is not one part: length %d, %d bytes after it", n, len(file)-k)
+	}
+	return file[k:]
 }

@@ -79,11 +79,8 @@ func (h *stateHeader) write(w *statefile.Writer) {
 
 // readHeader reads what write wrote; its Sums only when the header is of
 // this format and binary.
-func readHeader(part []byte, binary string) (stateHeader, error) {
-	r, err := statefile.NewReader(part)
-	if err != nil {
-		return stateHeader{}, err
-	}
+func readHeader(part statefile.Part, binary string) (stateHeader, error) {
+	r := part.Reader()
 	h := stateHeader{Format: int(r.Uint()), Binary: r.String()}
 	if h.Format != stateFormat || h.Binary != binary {
 		return h, errors.New("written by another build of Trellis")
@@ -122,7 +119,7 @@ var binaryID = sync.OnceValue(func() string {
 // listings cache still to decode.
 type savedState struct {
 	header stateHeader
-	cache  [][]byte
+	cache  []statefile.Part
 }
 
 // openState reads the state file in dir and decodes its header. It
@@ -138,11 +135,12 @@ func openState(dir string) *savedState {
 	if id == "" {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, stateName))
+	f, err := os.Open(filepath.Join(dir, stateName))
 	if err != nil {
 		return nil
 	}
-	parts, err := statefile.Parts(b)
+	defer f.Close()
+	parts, err := statefile.ReadParts(f)
 	if err != nil || len(parts) < 2 {
 		return nil
 	}

@@ -20,11 +20,14 @@
 package statefile
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -149,18 +152,103 @@ func uvarintLen(v uint64) int {
 // Writer wrote: cut short, or with a count or index out of range.
 var ErrCorrupt = errors.New("statefile: corrupt")
 
+// A Part is one part of a file, read: its strings, which share one
+// allocation of their own, and its records.
+type Part struct {
+	strs []string
+	rec  []byte
+}
+
 // Parts splits the bytes of a file into its parts.
-func Parts(b []byte) ([][]byte, error) {
-	var parts [][]byte
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+func Parts(b []byte) ([]Part, error) { return ReadParts(bytes.NewReader(b)) }
+
+// ReadParts reads the parts of a file from r. Each part's strings are read
+// straight into the allocation its records' strings share, and its
+// records into one of their own, which can go once they are read: the
+// strings are not read once and then copied out.
+func ReadParts(r io.Reader) ([]Part, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var parts []Part
+	for {
+		if _, err := br.Peek(1); err == io.EOF {
+			return parts, nil
+		}
+		n, err := binary.ReadUvarint(br)
+		if err != nil {
 			return nil, fmt.Errorf("%w: part %d is cut short", ErrCorrupt, len(parts))
 		}
-		parts = append(parts, b[k:k+int(n)])
-		b = b[k+int(n):]
+		p, err := readPart(&limited{br, n})
+		if err != nil {
+			return nil, fmt.Errorf("%w (part %d)", err, len(parts))
+		}
+		parts = append(parts, p)
 	}
-	return parts, nil
+}
+
+// NewPart reads one part from body, its bytes after its length.
+func NewPart(body []byte) (Part, error) {
+	return readPart(&limited{bufio.NewReader(bytes.NewReader(body)), uint64(len(body))})
+}
+
+// limited reads at most n more bytes of r: a part's.
+type limited struct {
+	r *bufio.Reader
+	n uint64
+}
+
+func (l *limited) ReadByte() (byte, error) {
+	if l.n == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b, err := l.r.ReadByte()
+	if err == nil {
+		l.n--
+	}
+	return b, err
+}
+
+// count reads a uvarint that counts things still to be read, each at
+// least a byte: one larger than what is left is corrupt.
+func (l *limited) count() (int, error) {
+	v, err := binary.ReadUvarint(l)
+	if err != nil || v > l.n {
+		return 0, fmt.Errorf("%w: a count is cut short or larger than what is left", ErrCorrupt)
+	}
+	return int(v), nil
+}
+
+// readPart reads the part l holds: its string table, then its records.
+func readPart(l *limited) (Part, error) {
+	n, err := l.count()
+	if err != nil {
+		return Part{}, err
+	}
+	lens := make([]int, n)
+	var total uint64
+	for i := range lens {
+		if lens[i], err = l.count(); err != nil {
+			return Part{}, err
+		}
+		total += uint64(lens[i])
+	}
+	if total > l.n {
+		return Part{}, fmt.Errorf("%w: the strings are cut short", ErrCorrupt)
+	}
+	var all strings.Builder
+	all.Grow(int(total))
+	if _, err := io.CopyN(&all, l.r, int64(total)); err != nil {
+		return Part{}, fmt.Errorf("%w: the strings are cut short", ErrCorrupt)
+	}
+	l.n -= total
+	p := Part{strs: make([]string, n+1), rec: make([]byte, l.n)}
+	rest := all.String()
+	for i, ln := range lens {
+		p.strs[i+1], rest = rest[:ln], rest[ln:]
+	}
+	if _, err := io.ReadFull(l.r, p.rec); err != nil {
+		return Part{}, fmt.Errorf("%w: the records are cut short", ErrCorrupt)
+	}
+	return p, nil
 }
 
 // Reader reads the records of one part. Its methods return zero values
@@ -171,33 +259,8 @@ type Reader struct {
 	err  error
 }
 
-// NewReader reads the string table of part, which Parts gave, and returns
-// a reader at its first record. The strings are copied out of part, which
-// the caller may drop once the records are read.
-func NewReader(part []byte) (*Reader, error) {
-	r := &Reader{b: part}
-	n := r.count()
-	lens := make([]int, 0, min(n, len(part)))
-	total := 0
-	for range n {
-		l := r.count()
-		lens = append(lens, l)
-		total += l
-	}
-	if r.err == nil && total > len(r.b) {
-		r.fail("the strings are cut short")
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	all := string(r.b[:total])
-	r.b = r.b[total:]
-	r.strs = make([]string, n+1)
-	for i, l := range lens {
-		r.strs[i+1], all = all[:l], all[l:]
-	}
-	return r, nil
-}
+// Reader returns a reader at p's first record.
+func (p Part) Reader() *Reader { return &Reader{b: p.rec, strs: p.strs} }
 
 func (r *Reader) fail(what string) {
 	if r.err == nil {

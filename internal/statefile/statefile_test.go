@@ -38,14 +38,11 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || len(parts) != 2 {
 		t.Fatalf("%d parts (%v), want 2", len(parts), err)
 	}
+	if got := bytes.Count(file.Bytes(), []byte("Washington")); got != 2 {
+		t.Errorf("the parts hold the repeated string %d times, want once each", got)
+	}
 	for k, part := range parts {
-		if got := bytes.Count(part, []byte("Washington")); got != 1 {
-			t.Errorf("part %d holds the repeated string %d times, want once", k, got)
-		}
-		r, err := NewReader(part)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := part.Reader()
 		if r.Uint() != uint64(k) || r.Uint() != math.MaxUint64 || r.Int() != -5 || !r.Bool() || r.Bool() || r.Float() != -0.125 {
 			t.Errorf("part %d: the numbers and flags differ", k)
 		}
@@ -96,22 +93,26 @@ func TestCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReader(parts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := parts[0].Reader()
 	// The 3 is read as a string index, and the table has one string.
 	_ = r.String()
 	if s := r.String(); s != "" || !errors.Is(r.Err(), ErrCorrupt) {
 		t.Errorf("an index out of the table: %q, %v", s, r.Err())
 	}
 	// A table longer than the part.
-	if _, err := NewReader([]byte{1, 100, 'x'}); !errors.Is(err, ErrCorrupt) {
+	if _, err := NewPart([]byte{1, 100, 'x'}); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("a string longer than the part: %v", err)
 	}
-	// A count larger than what is left is refused before anything is
-	// allocated.
-	r, _ = NewReader([]byte{0, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	// Counts larger than what is left are refused before anything is
+	// allocated, in the table and in the records.
+	if _, err := NewPart([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a huge string count: %v", err)
+	}
+	p, err := NewPart([]byte{0, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = p.Reader()
 	if n := r.Count(); n != 0 || !errors.Is(r.Err(), ErrCorrupt) {
 		t.Errorf("a huge count: %d, %v", n, r.Err())
 	}
