@@ -330,10 +330,11 @@ func NewCatalog(info Info, tax *Taxonomy, orgs []*Organization) (*Catalog, error
 			if s.Org != o {
 				return nil, fmt.Errorf("directory: service %q of %q has no organization back-pointer", s.ID, o.ID)
 			}
-			if _, dup := c.services[s.Key()]; dup {
-				return nil, fmt.Errorf("directory: duplicate service id %q", s.Key())
+			key := s.Key()
+			if _, dup := c.services[key]; dup {
+				return nil, fmt.Errorf("directory: duplicate service id %q", key)
 			}
-			c.services[s.Key()] = s
+			c.services[key] = s
 		}
 	}
 	return c, nil
