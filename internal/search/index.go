@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,6 +69,8 @@ type Index struct {
 
 	// dir is where an on-disk index is kept; "" in memory.
 	dir string
+	// digest is docsDigest, worked out once.
+	digest func() []byte
 
 	// closing is apart from the index so that Closer holds nothing else.
 	closing *closing
@@ -298,10 +301,13 @@ var docsKey = []byte("trellis.docs")
 // docsDigest is a digest of the documents' keys in order, which are
 // bleve's document ids: an index holds a catalog's documents exactly when
 // its digest is the catalog's.
-func (ix *Index) docsDigest() []byte {
+func (ix *Index) docsDigest() []byte { return ix.digest() }
+
+// digestDocs works docsDigest out.
+func digestDocs(docs []Doc) []byte {
 	h := sha256.New()
-	for _, d := range ix.docs {
-		h.Write([]byte(d.Key))
+	for _, d := range docs {
+		io.WriteString(h, d.Key)
 		h.Write([]byte{0xff})
 	}
 	return h.Sum(nil)
@@ -416,6 +422,9 @@ func New(cat *directory.Catalog) (*Index, error) {
 		return nil, fmt.Errorf("search: build: analyzer missing")
 	}
 	ix := &Index{cat: cat, mapping: m, textCache: cache, text: newTextModel(an), closing: &closing{}}
+	// An update works the digest out for its open data, for the index
+	// it writes and twice when it opens it: once is enough.
+	ix.digest = sync.OnceValue(func() []byte { return digestDocs(ix.docs) })
 	cat.Services(func(s *directory.Service) {
 		if len(s.Locations) == 0 {
 			ix.docs = append(ix.docs, Doc{Service: s, AreaService: s, Key: s.Key()})
