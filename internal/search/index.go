@@ -59,10 +59,8 @@ type Index struct {
 	// in docs.
 	ords    []int32
 	mapping *mapping.IndexMappingImpl
-	// bm25 are the statistics BM25 scores with (see bm25Stats), from the
-	// name and text fields' cardinalities in cards.
-	bm25  *bsearch.BM25Stats
-	cards [2]int
+	// bm25 are the statistics BM25 scores with (see bm25Stats).
+	bm25 *bsearch.BM25Stats
 	// textCache keeps the latest text results by their analyzed terms
 	// (see textCacheSize); an index never changes, so they stay true.
 	textCache *lru.Cache[string, *TextResult]
@@ -386,8 +384,7 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) ([]int32, error)
 	}
 	// The changes' small segment joins others only once there are
 	// several (bleve's tiered plan): the large one is not rewritten for
-	// each edit. Opening looks every document's number up, so the
-	// segments may be as many as they are.
+	// each edit, and its documents keep their numbers (see renumber).
 	plan := mergeplan.DefaultMergePlanOptions
 	plan.FloorSegmentSize = updateFloor
 	return kept, ix.seal(ctx, &plan)
@@ -480,7 +477,7 @@ func (ix *Index) openData() (*openData, error) {
 	od := &openData{Digest: ix.docsDigest()}
 	var g errgroup.Group
 	g.Go(func() (err error) {
-		od.Nums, err = ix.internalNumbers()
+		od.Nums, err = ix.internalNumbers(nil)
 		return err
 	})
 	g.Go(func() error {
@@ -514,7 +511,7 @@ func (ix *Index) updatedOpenData(prev *Index, kept []int32) (*openData, error) {
 		return err
 	})
 	g.Go(func() error {
-		od.NameCardinality, od.TextCardinality = prev.cards[0], prev.cards[1]
+		od.NameCardinality, od.TextCardinality = prev.bm25.FieldCardinality[fName], prev.bm25.FieldCardinality[fText]
 		if !sameSample(len(prev.docs), kept) {
 			od.NameCardinality, od.TextCardinality = ix.cardinalities(ix.text.an)
 		}
@@ -603,30 +600,12 @@ func (ix *Index) keptNumbers(prev *Index, kept []int32) ([]uint64, error) {
 			prevNums[j] = uint64(n)
 		}
 	}
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search: update: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: update: %w", err)
-	}
-	defer r.Close()
-	nums := make([]uint64, len(ix.docs))
-	for i, j := range kept {
-		if j >= 0 {
-			if n, ok := move(prevNums[j]); ok {
-				nums[i] = n
-				continue
-			}
+	return ix.internalNumbers(func(i int) (uint64, bool) {
+		if j := kept[i]; j >= 0 {
+			return move(prevNums[j])
 		}
-		iid, err := r.InternalID(ix.docs[i].Key)
-		if err != nil || iid == nil {
-			return nil, fmt.Errorf("search: update: document %d missing from the index: %v", i, err)
-		}
-		nums[i] = iid.Value()
-	}
-	return nums, nil
+		return 0, false
+	})
 }
 
 // sameSample reports whether cardinalities samples the same documents,
@@ -767,7 +746,6 @@ func (ix *Index) apply(od *openData) error {
 		ix.ords[n] = int32(i)
 	}
 	ix.bm25 = bm25Of(len(ix.docs), od.NameCardinality, od.TextCardinality)
-	ix.cards = [2]int{od.NameCardinality, od.TextCardinality}
 	return ix.text.setVocabulary(od.Vocabulary)
 }
 
@@ -917,11 +895,12 @@ func bm25Of(n, name, text int) *bsearch.BM25Stats {
 }
 
 // internalNumbers returns bleve's internal numbers of the documents,
-// looking each up by its key (a few µs each). The numbers are those of
-// the reader's segments, which for an index opened read-only never
-// change, and which closing a written index and opening it again keeps.
-// It returns an error if the index cannot be read or lacks a document.
-func (ix *Index) internalNumbers() ([]uint64, error) {
+// looking each up by its key (a few µs each) unless known, when not nil,
+// gives it. The numbers are those of the reader's segments, which for an
+// index opened read-only never change, and which closing a written index
+// and opening it again keeps. It returns an error if the index cannot be
+// read or lacks a document.
+func (ix *Index) internalNumbers(known func(i int) (uint64, bool)) ([]uint64, error) {
 	adv, err := ix.bi.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: build: %w", err)
@@ -933,6 +912,12 @@ func (ix *Index) internalNumbers() ([]uint64, error) {
 	defer r.Close()
 	nums := make([]uint64, len(ix.docs))
 	for i := range ix.docs {
+		if known != nil {
+			var ok bool
+			if nums[i], ok = known(i); ok {
+				continue
+			}
+		}
 		iid, err := r.InternalID(ix.docs[i].Key)
 		if err != nil || iid == nil {
 			return nil, fmt.Errorf("search: build: document %d missing from the index: %v", i, err)

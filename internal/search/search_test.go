@@ -310,7 +310,7 @@ func TestOpenDataKept(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: no open data kept", ix.dir)
 		}
-		nums, err := ix.internalNumbers()
+		nums, err := ix.internalNumbers(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
