@@ -460,19 +460,13 @@ func (m *Main) loading() (done func()) {
 }
 
 // reload rebuilds the snapshot, logs the outcome and returns what
-// snapshot.Store.Reload returns, or ReloadChanged when the files that
-// changed are known (not nil); a failure leaves the old snapshot
+// snapshot.Store.ReloadChanged returns for the files that changed (nil:
+// not known, every file is looked at); a failure leaves the old snapshot
 // serving.
 func (m *Main) reload(ctx context.Context, why string, changed []string) (*snapshot.Snapshot, error) {
 	before := m.store.Current()
 	defer m.loading()()
-	var snap *snapshot.Snapshot
-	var err error
-	if changed != nil {
-		snap, err = m.store.ReloadChanged(ctx, changed)
-	} else {
-		snap, err = m.store.Reload(ctx)
-	}
+	snap, err := m.store.ReloadChanged(ctx, changed)
 	switch {
 	case errors.Is(err, snapshot.ErrDataInvalid):
 		st := m.store.Status()

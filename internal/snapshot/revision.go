@@ -83,15 +83,8 @@ func dataFiles(fsys fs.FS) (fileList, error) {
 			}
 			return nil
 		}
-		switch {
-		case d.Type().IsRegular():
+		if isDataFile(fsys, p, d.Type()) {
 			files = append(files, fileEntry{p, d})
-		case d.Type()&fs.ModeSymlink != 0:
-			// A link to a file is the file (the loaders follow it); one
-			// that leads nowhere, or to a directory, is left to them.
-			if info, err := fs.Stat(fsys, p); err == nil && info.Mode().IsRegular() {
-				files = append(files, fileEntry{p, d})
-			}
 		}
 		return nil
 	})
@@ -100,6 +93,18 @@ func dataFiles(fsys fs.FS) (fileList, error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	return files, nil
+}
+
+// isDataFile reports whether the entry at p, of type typ, is a data file:
+// a regular file, or a link to one. A link to a file is the file (the
+// loaders follow it); one that leads nowhere, or to a directory, is left
+// to them.
+func isDataFile(fsys fs.FS, p string, typ fs.FileMode) bool {
+	if typ&fs.ModeSymlink != 0 {
+		info, err := fs.Stat(fsys, p)
+		return err == nil && info.Mode().IsRegular()
+	}
+	return typ.IsRegular()
 }
 
 // changed returns files with the files at paths (slash-separated, in
@@ -128,11 +133,7 @@ func (files fileList) changed(fsys fs.FS, paths []string) (fileList, bool) {
 		case err != nil || info.IsDir():
 			return nil, false
 		}
-		isFile := info.Mode().IsRegular()
-		if info.Mode()&fs.ModeSymlink != 0 {
-			target, err := fs.Stat(fsys, p)
-			isFile = err == nil && target.Mode().IsRegular()
-		}
+		isFile := isDataFile(fsys, p, info.Mode().Type())
 		switch e := (fileEntry{p, fs.FileInfoToDirEntry(info)}); {
 		case isFile && listed:
 			out[at] = e

@@ -298,22 +298,15 @@ var ErrDataInvalid = errors.New("snapshot: the data has errors; the previous sna
 // one. It returns ErrDataInvalid when the data has problems and a wrapped
 // error when reading or indexing fails; in both cases the current snapshot
 // keeps serving.
-func (s *Store) Reload(ctx context.Context) (*Snapshot, error) { return s.reload(ctx, nil) }
+func (s *Store) Reload(ctx context.Context) (*Snapshot, error) { return s.ReloadChanged(ctx, nil) }
 
 // ReloadChanged is Reload when paths (slash-separated, in the data
 // directory) are every file that may have changed since the last reload,
 // as a watcher reports them: it looks at those files only, not at the
-// other 51,000 of a national directory. A path that is, or was, a
-// directory has it list every file again, as Reload does.
+// other 51,000 of a national directory. nil paths (not known), or a path
+// that is or was a directory, has it list every file again, as Reload
+// does.
 func (s *Store) ReloadChanged(ctx context.Context, paths []string) (*Snapshot, error) {
-	if paths == nil {
-		paths = []string{}
-	}
-	return s.reload(ctx, paths)
-}
-
-// reload is Reload, or ReloadChanged when paths is not nil.
-func (s *Store) reload(ctx context.Context, paths []string) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
