@@ -34,11 +34,11 @@ func TestAllExcluded(t *testing.T) {
 	if len(got) != total || all.Needs[0].ExcludedTotal != total {
 		t.Fatalf("AllExcluded listed %d of %d (total %d)", len(got), total, all.Needs[0].ExcludedTotal)
 	}
-	// Past 2*limit+excludedSlack excluded the list is cut back as it
+	// Past 2*limit+listSlack excluded the list is cut back as it
 	// grows: the first few must still be the nearest, and the counts of
 	// every one.
-	if total <= 2*2+excludedSlack {
-		t.Fatalf("%d excluded; the test needs more than %d", total, 2*2+excludedSlack)
+	if total <= 2*2+listSlack {
+		t.Fatalf("%d excluded; the test needs more than %d", total, 2*2+listSlack)
 	}
 	if !maps.Equal(few.Needs[0].ExcludedCounts, all.Needs[0].ExcludedCounts) {
 		t.Errorf("excluded counts: %v with the first two, %v with all", few.Needs[0].ExcludedCounts, all.Needs[0].ExcludedCounts)

@@ -924,7 +924,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 					out.excludedCounts[h.Code]++
 				}
 				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
-				if keep := t.excludedKeep; keep >= 0 && len(out.excluded) >= 2*keep+excludedSlack {
+				if keep := t.excludedKeep; keep >= 0 && len(out.excluded) >= 2*keep+listSlack {
 					// Only the nearest are listed: the list is cut
 					// back now and then rather than kept whole.
 					m.sortExcluded(out.excluded)
@@ -1025,7 +1025,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			}
 			j, _ := slices.BinarySearchFunc(scores, rk.Score, descending)
 			scores = slices.Insert(scores, j, rk.Score)
-			if len(top) >= 2*k+excludedSlack {
+			if len(top) >= 2*k+listSlack {
 				// What scores below the k-th can no longer be listed:
 				// top keeps the k best and ties, not every service read.
 				cut := scores[k-1]
@@ -1077,9 +1077,9 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	}
 }
 
-// excludedSlack is how many excluded candidates (or ranked ones) past
-// twice the number listed rank gathers before it cuts the list back.
-const excludedSlack = 8
+// listSlack is how many entries past twice the number listed rank lets
+// a list (the excluded, the ranked) gather before it cuts it back.
+const listSlack = 8
 
 // sortExcluded sorts excluded candidates nearest first, those without a
 // distance last, then by key.
