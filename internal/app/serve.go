@@ -213,6 +213,18 @@ func (m *Main) Open(ctx context.Context) error {
 	} else {
 		m.log = slog.New(slog.NewTextHandler(m.IO.Stderr, opts))
 	}
+	if m.Config.DebugAddr != "" {
+		// The profiler listens from the start, so that a slow or large
+		// load can be profiled while it runs.
+		ln, err := net.Listen("tcp", m.Config.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)
+		}
+		m.debugLn = ln
+		m.debugSrv = &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = m.debugSrv.Serve(ln) }()
+		m.log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 
 	src, err := openData(m.Config.DataDir)
 	if err != nil {
@@ -315,12 +327,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln
-	if m.Config.DebugAddr != "" {
-		if m.debugLn, err = net.Listen("tcp", m.Config.DebugAddr); err != nil {
-			return fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)
-		}
-		m.debugSrv = &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
-	}
 	m.srv = &http.Server{
 		Handler:           m.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -384,10 +390,6 @@ func (m *Main) Run(ctx context.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
-	if m.debugSrv != nil {
-		go func() { _ = m.debugSrv.Serve(m.debugLn) }()
-		m.log.Info("profiler listening", "url", "http://"+m.debugLn.Addr().String()+"/debug/pprof/")
-	}
 	mctx, stopMaintenance := context.WithCancel(ctx)
 	maintained := make(chan struct{})
 	go func() { defer close(maintained); m.maintain(mctx) }()
