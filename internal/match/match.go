@@ -283,18 +283,73 @@ type Widening struct {
 // IsZero reports whether nothing was widened.
 func (w *Widening) IsZero() bool { return w == nil || (len(w.To) == 0 && w.ToMeters == 0) }
 
-// cand is a document in reach with what ranking needs of it.
+// cand is a document in reach with what ranking needs of it. A search
+// near a city holds thousands: the fields are ordered to pack in 24 bytes.
 type cand struct {
-	d    int32
-	dist float64 // meters; valid when hasDist
+	d int32
 	// hasDist is false without a place or a point.
 	hasDist bool
-	// rel is the relevance part, from the categories or the text search.
-	rel float64
 	// far is true for a service in the subcategory asked for when the
 	// need was widened to its parent: it is looked for up to the farthest
 	// reach, since few are near.
-	far bool
+	far  bool
+	dist float64 // meters; valid when hasDist
+	// rel is the relevance part, from the categories or the text search.
+	rel float64
+}
+
+// scratch is the working memory of one need's search: the candidates,
+// their scores, the eligible services and the rules' findings, lists
+// that grow to thousands of entries near a city in a national directory.
+// It comes from scratchPool and goes back when the answer is built
+// (task.release): under load, the garbage searches leave sets how often
+// the collector runs and how far the heap grows past its live size.
+type scratch struct {
+	cands    []cand
+	pool     []scored
+	opens    []directory.OpenState
+	hits     []need.Exclusion
+	services []*directory.Service
+	top      []Ranked
+	best     map[*directory.Service]int
+}
+
+// scored is an eligible candidate of rank with its score without the
+// open part (partial) and whether that part is known yet.
+type scored struct {
+	c       *cand
+	partial float64
+	factor  float64
+	known   bool
+	// open indexes the open states the rules read (when they read hours);
+	// -1 when they read none.
+	open int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch is the most candidates a scratch keeps room for once given
+// back: a search of the whole national directory must not pin its lists.
+const maxScratch = 1 << 16
+
+// release gives the task's scratch back; nothing of it may be used after.
+func (t *task) release() {
+	sc := t.scratch
+	if sc == nil {
+		return
+	}
+	t.scratch = nil
+	if cap(sc.cands) > maxScratch || cap(sc.pool) > maxScratch || cap(sc.services) > maxScratch || cap(sc.top) > maxScratch || len(sc.best) > maxScratch {
+		return
+	}
+	// What points into a catalog is dropped: a reload must not leave
+	// the old catalog reachable from the pool.
+	clear(sc.services)
+	clear(sc.hits[:cap(sc.hits)])
+	clear(sc.top[:cap(sc.top)])
+	clear(sc.best)
+	*sc = scratch{cands: sc.cands[:0], pool: sc.pool[:0], opens: sc.opens[:0], hits: sc.hits[:0], services: sc.services[:0], top: sc.top[:0], best: sc.best}
+	scratchPool.Put(sc)
 }
 
 // task is one need being matched: what was asked and read, and the rules.
@@ -329,6 +384,8 @@ type task struct {
 	// relCats and relWidened are the categories categoryCandidates found
 	// the candidates by, for scoreCategories; nil for other candidates.
 	relCats, relWidened []string
+	// scratch is the task's working memory, until release.
+	scratch *scratch
 }
 
 // outcome is everything found for one need, before paging.
@@ -345,16 +402,13 @@ type outcome struct {
 	services []*directory.Service
 	// excluded holds one location of each of the task.excludedKeep
 	// nearest excluded services, nearest first; excludedTotal counts
-	// them all, and excludedCounts their reasons.
-	excluded       []excl
+	// them all, and excludedCounts their reasons. The rules are checked
+	// again for those listed (excludedView): most of the thousands turned
+	// away near a city are only counted, and keeping each one's findings
+	// until the list is cut would cost more than finding them twice.
+	excluded       []cand
 	excludedTotal  int
 	excludedCounts map[string]int
-}
-
-type excl struct {
-	c    cand
-	hits []need.Exclusion
-	open directory.OpenState
 }
 
 // reaches returns the distances to try, nearest first: the travel the
@@ -499,7 +553,7 @@ func (m *Matcher) newTask(n Need, place *geo.Place, travel float64, person *need
 	if p, rest := m.placeIn(n.Text); p != nil {
 		place, n.Text = p, rest
 	}
-	t := &task{need: n, place: place, travel: travel, now: now}
+	t := &task{need: n, place: place, travel: travel, now: now, scratch: scratchPool.Get().(*scratch)}
 	if n.Text != "" && m.tax.Category(strings.ToLower(n.Text)) == nil {
 		t.reading = m.Read(n.Text)
 	} else if n.Text != "" {
@@ -552,7 +606,7 @@ func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened
 	// word, that are within reach; the bound is tested before anything
 	// else, so a far document costs four comparisons.
 	box := m.bound(t, reach)
-	var out []cand
+	out := t.scratch.cands[:0]
 	add := func(i int32) {
 		if c, ok := m.near(t, i, box, reach); ok {
 			out = append(out, c)
@@ -581,6 +635,7 @@ func (m *Matcher) categoryCandidates(ctx context.Context, t *task, cats, widened
 		out[i].far = len(widened) > 0 && inAny(m.docs[out[i].d].Service, cats)
 	}
 	t.relCats, t.relWidened = cats, widened
+	t.scratch.cands = out
 	return out, nil
 }
 
@@ -622,7 +677,7 @@ func (m *Matcher) textCandidates(ctx context.Context, t *task, reach float64) ([
 	}
 	scores := res.Normalized()
 	box := m.bound(t, reach)
-	out := make([]cand, 0, len(res.Hits))
+	out := t.scratch.cands[:0]
 	for _, h := range res.Hits {
 		c, ok := m.near(t, int32(h.Doc), box, reach)
 		if !ok {
@@ -631,6 +686,7 @@ func (m *Matcher) textCandidates(ctx context.Context, t *task, reach float64) ([
 		c.rel = 0.5 + 0.5*scores[int32(h.Doc)]
 		out = append(out, c)
 	}
+	t.scratch.cands = out
 	return out, nil
 }
 
@@ -646,13 +702,14 @@ func (m *Matcher) whoCandidates(t *task, reach float64) []cand {
 	}
 	idx = dedupe(idx)
 	box := m.bound(t, reach)
-	var out []cand
+	out := t.scratch.cands[:0]
 	for _, i := range idx {
 		if c, ok := m.near(t, i, box, reach); ok {
 			c.rel = 1
 			out = append(out, c)
 		}
 	}
+	t.scratch.cands = out
 	return out
 }
 
@@ -660,13 +717,14 @@ func (m *Matcher) whoCandidates(t *task, reach float64) []cand {
 // particular, ranked by nearness and who the services are for.
 func (m *Matcher) allCandidates(t *task, reach float64) []cand {
 	box := m.bound(t, reach)
-	var out []cand
+	out := t.scratch.cands[:0]
 	for i := range m.docs {
 		if c, ok := m.near(t, int32(i), box, reach); ok {
 			c.rel = 1
 			out = append(out, c)
 		}
 	}
+	t.scratch.cands = out
 	return out
 }
 
@@ -807,7 +865,9 @@ func (m *Matcher) check(t *task, c *cand) (directory.OpenState, *time.Location, 
 	if t.rules.ReadsHours() {
 		st = h.At(t.rules.At(), zone)
 	}
-	return st, zone, t.rules.Check(d.Service, d.AreaService, d.Location, st, zone)
+	hits := t.rules.Check(t.scratch.hits[:0], d.Service, d.AreaService, d.Location, st, zone)
+	t.scratch.hits = hits
+	return st, zone, hits
 }
 
 // eligible counts the distinct services among cands within reach that
@@ -849,20 +909,12 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	urgent := out.readAs.Urgent
 	at := t.rules.At()
 	// pool holds every eligible candidate with its score without the
-	// open part (partial), and whether that part is known yet. A national
-	// directory's need can have thousands of candidates in reach, and
-	// only the best few become results: the entries are kept small, and
-	// a result is built (build) for those that may be kept.
-	type scored struct {
-		c       *cand
-		partial float64
-		factor  float64
-		known   bool
-		// open indexes opens, the open states the rules read (when they
-		// read hours); -1 when they read none.
-		open int32
-	}
-	var opens []directory.OpenState
+	// open part (partial), and whether that part is known yet (scored). A
+	// national directory's need can have thousands of candidates in
+	// reach, and only the best few become results: the entries are kept
+	// small, and a result is built (build) for those that may be kept.
+	opens := t.scratch.opens[:0]
+	defer func() { t.scratch.opens = opens }()
 	// build returns the result for sc without its score, and the factor
 	// its score is multiplied by; known is whether the open part is set.
 	// Without result, only what the score needs is set: the first pass
@@ -907,7 +959,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	}
 	considered, excluded, eligible, release := m.serviceSets()
 	defer release()
-	var pool []scored
+	pool := t.scratch.pool[:0]
+	defer func() { t.scratch.pool = pool }()
 	for i := range cands {
 		c := &cands[i]
 		if !c.within(reach, t.farReach()) {
@@ -923,7 +976,7 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 				for _, h := range hits {
 					out.excludedCounts[h.Code]++
 				}
-				out.excluded = append(out.excluded, excl{c: *c, hits: hits, open: st})
+				out.excluded = append(out.excluded, *c)
 				if keep := t.excludedKeep; keep >= 0 && len(out.excluded) >= 2*keep+listSlack {
 					// Only the nearest are listed: the list is cut
 					// back now and then rather than kept whole.
@@ -933,8 +986,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 			}
 			continue
 		}
-		if pool == nil {
-			pool = make([]scored, 0, len(cands)-i)
+		if len(pool) == 0 {
+			pool = slices.Grow(pool, len(cands)-i)
 		}
 		sc := scored{c: c, open: -1}
 		if t.rules.ReadsHours() {
@@ -964,6 +1017,8 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 		return rk
 	}
 	// The eligible services, for the total and the facets.
+	out.services = t.scratch.services[:0]
+	defer func() { t.scratch.services = out.services }()
 	for i := range pool {
 		if sv := m.svc[pool[i].c.d]; !eligible.has(sv) {
 			eligible.add(sv)
@@ -974,8 +1029,11 @@ func (m *Matcher) rank(out *outcome, t *task, cands []cand, reach float64) {
 	if k <= 0 || k > len(out.services) {
 		k = len(out.services)
 	}
-	best := make(map[*directory.Service]int, k)
-	top := make([]Ranked, 0, k+k/2)
+	if t.scratch.best == nil {
+		t.scratch.best = make(map[*directory.Service]int, k)
+	}
+	best, top := t.scratch.best, slices.Grow(t.scratch.top[:0], k+k/2)
+	defer func() { t.scratch.top = top }()
 	// keep keeps rk as its service's entry in top unless the service has
 	// a better one, and reports whether top changed.
 	keep := func(rk Ranked, better func(a, b Ranked) bool) (old *Ranked, changed bool) {
@@ -1083,9 +1141,8 @@ const listSlack = 8
 
 // sortExcluded sorts excluded candidates nearest first, those without a
 // distance last, then by key.
-func (m *Matcher) sortExcluded(ex []excl) {
-	slices.SortFunc(ex, func(x, y excl) int {
-		a, b := x.c, y.c
+func (m *Matcher) sortExcluded(ex []cand) {
+	slices.SortFunc(ex, func(a, b cand) int {
 		if a.hasDist != b.hasDist {
 			if a.hasDist {
 				return -1
@@ -1112,18 +1169,19 @@ func better(a, b Ranked) bool {
 }
 
 // excludedView renders an excluded candidate.
-func (m *Matcher) excludedView(e excl, t *task, r renderer) Excluded {
-	d := &m.docs[e.c.d]
-	x := Excluded{Service: d.Service, Location: d.Location, Open: e.open}
+func (m *Matcher) excludedView(c cand, t *task, r renderer) Excluded {
+	d := &m.docs[c.d]
+	open, _, hits := m.check(t, &c)
+	x := Excluded{Service: d.Service, Location: d.Location, Open: open}
 	if !t.rules.ReadsHours() {
 		h, zone := d.Service.HoursAt(d.Location, m.zone)
 		x.Open = h.At(t.rules.At(), zone)
 	}
-	if e.c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
-		v := e.c.dist
+	if c.hasDist && !t.centered && (d.Location == nil || !d.Location.Confidential) {
+		v := c.dist
 		x.Distance = &v
 	}
-	for _, h := range e.hits {
+	for _, h := range hits {
 		x.Reasons = append(x.Reasons, r.exclusion(d.Service, h))
 	}
 	return x

@@ -121,6 +121,7 @@ func (m *Matcher) Match(ctx context.Context, p Profile) (*Result, error) {
 		}
 		o, err := m.run(ctx, t)
 		if err != nil {
+			t.release()
 			return nil, err
 		}
 		o.widening.Why = r.widening(m, o.widening, len(o.ranked), o.excludedTotal)
@@ -136,6 +137,7 @@ func (m *Matcher) Match(ctx context.Context, p Profile) (*Result, error) {
 			nr.Excluded = append(nr.Excluded, m.excludedView(e, t, r))
 		}
 		nr.Meetings = m.meetings(t, MeetingFilter{}, p.Limit)
+		t.release()
 		out.Needs = append(out.Needs, nr)
 	}
 	return out, nil
@@ -175,8 +177,9 @@ type CategoryCount struct {
 // subcategory counts inside, largest first.
 func (m *Matcher) facets(services []*directory.Service) []CategoryCount {
 	counts := map[string]int{}
+	var seen []string
 	for _, s := range services {
-		var seen []string
+		seen = seen[:0]
 		for _, c := range s.Categories {
 			for _, id := range []string{c, directory.RootOf(c)} {
 				if !slices.Contains(seen, id) {

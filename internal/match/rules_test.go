@@ -101,7 +101,7 @@ func TestExclusionRules(t *testing.T) {
 			check := func(p *need.Person) []need.Exclusion {
 				rules := need.NewRules(p, in20001, tt.c, now)
 				h, z := s.HoursAt(tt.loc, tz)
-				return rules.Check(&s, &s, tt.loc, h.At(now, z), z)
+				return rules.Check(nil, &s, &s, tt.loc, h.At(now, z), z)
 			}
 			hits := check(tt.person)
 			if tt.code == "" {

@@ -119,6 +119,7 @@ func (m *Matcher) Search(ctx context.Context, q SearchRequest) (*SearchResult, e
 		return nil, err
 	}
 	t := m.newTask(Need{Text: strings.TrimSpace(q.Text), Categories: q.Categories}, q.Place, q.RadiusMeters, q.Person, q.Constraints, q.Now, q.IncludeInactive)
+	defer t.release()
 	t.sort, t.topK, t.excludedKeep = q.Sort, q.Page*q.PerPage, searchExcluded
 	o, err := m.run(ctx, t)
 	if err != nil {
@@ -254,6 +255,7 @@ func (m *Matcher) Find(ctx context.Context, text string) ([]Ref, error) {
 		return nil, nil
 	}
 	t := m.newTask(Need{Text: text}, nil, 0, nil, need.Constraints{}, time.Time{}, true)
+	defer t.release()
 	t.place, t.centered = nil, false
 	far := math.Inf(1)
 	var cands []cand
@@ -280,7 +282,7 @@ func (m *Matcher) Find(ctx context.Context, text string) ([]Ref, error) {
 	var keep []found
 	for _, c := range cands {
 		d := &m.docs[c.d]
-		if len(t.rules.Check(d.Service, d.AreaService, d.Location, directory.OpenState{}, nil)) > 0 {
+		if len(t.rules.Check(nil, d.Service, d.AreaService, d.Location, directory.OpenState{}, nil)) > 0 {
 			continue
 		}
 		fit, _ := fitPart(d.Service, t.person)

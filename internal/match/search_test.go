@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -401,4 +402,54 @@ func TestSearchPagesAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSearchesShareNoScratch runs searches of every kind of candidate
+// (categories, text, who, everything, widened, with a person turned away
+// by rules) one after another, then again on several goroutines in other
+// orders: each answer must be what it was alone. Searches reuse their
+// working lists (scratch); one that kept another's candidates, findings
+// or services would answer differently, and -race sees two sharing one.
+func TestSearchesShareNoScratch(t *testing.T) {
+	snap, m := dc(t)
+	// Each goroutine has its own requests: Search normalizes the person
+	// in place.
+	requests := func() []SearchRequest {
+		age := 30
+		var qs []SearchRequest
+		for _, text := range []string{"food", "shelter", "detox", "veterans", "", "help", "dentist near me", "comida", "zzzz"} {
+			woman := &need.Person{Gender: "female", Age: &age, Insurance: []string{"medicaid"}, Languages: []string{"es"}}
+			for _, p := range []*need.Person{nil, woman} {
+				qs = append(qs, SearchRequest{Text: text, Place: place(t, snap, "20002"), Person: p, PerPage: 5, Now: dcNow})
+			}
+		}
+		return append(qs, SearchRequest{Text: "shelter", Place: place(t, snap, "20002"), Sort: SortDistance, PerPage: 5, Now: dcNow},
+			SearchRequest{Text: "food", Constraints: need.Constraints{OpenNow: true, Languages: []string{"es"}}, PerPage: 5, Now: dcNow})
+	}
+	qs := requests()
+	want := make([]*SearchResult, len(qs))
+	for i, q := range qs {
+		want[i] = mustSearch(t, m, q)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		qs := requests()
+		go func() {
+			defer wg.Done()
+			for k := range 3 * len(qs) {
+				i := (k*(g+2) + g) % len(qs)
+				got, err := m.Search(context.Background(), qs[i])
+				if err != nil {
+					t.Errorf("%q: %v", qs[i].Text, err)
+					return
+				}
+				if !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("%q (person %v) on goroutine %d: the answer differs from the one alone", qs[i].Text, qs[i].Person != nil, g)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

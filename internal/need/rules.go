@@ -123,14 +123,16 @@ type Exclusion struct {
 	Plans []string
 }
 
-// Check returns the rules service s at location l (nil for a service
-// without locations) fails, in ExclusionCodes order; none means the
-// person may go. areaSvc is the service to test service areas with (see
-// search.AreaService: a confidential location's coarse point); open is
-// the state at At and zone the zone the hours are read in, used only
-// when ReadsHours.
-func (r *Rules) Check(s, areaSvc *directory.Service, l *directory.Location, open directory.OpenState, zone *time.Location) []Exclusion {
-	var out []Exclusion
+// Check appends to dst the rules service s at location l (nil for a
+// service without locations) fails, in ExclusionCodes order, and returns
+// the extended slice; none appended means the person may go. areaSvc is
+// the service to test service areas with (see search.AreaService: a
+// confidential location's coarse point); open is the state at At and
+// zone the zone the hours are read in, used only when ReadsHours. A
+// search checks thousands of services: passing a reused dst[:0] spares
+// it a slice for each one turned away.
+func (r *Rules) Check(dst []Exclusion, s, areaSvc *directory.Service, l *directory.Location, open directory.OpenState, zone *time.Location) []Exclusion {
+	out := dst
 	add := func(code string) { out = append(out, Exclusion{Code: code, Open: open, Zone: zone}) }
 	if !r.IncludeInactive && s.Status != "" && s.Status != directory.StatusActive {
 		add(ExclInactive)
