@@ -84,13 +84,47 @@ type Index struct {
 	taxByID  map[string]*Taxonomy
 	termCat  map[string]*TaxonomyTerm // needs term by category id
 	facts    map[string]*TaxonomyTerm // facts term by code
-	// The ids of the catalog's records, and the records by id.
-	orgID map[*directory.Organization]uuid.UUID
-	svcID map[*directory.Service]uuid.UUID
-	locID map[*directory.Location]uuid.UUID
-	orgs  map[uuid.UUID]*directory.Organization
-	svcs  map[uuid.UUID]*directory.Service
-	sals  map[uuid.UUID]SALRef
+	// renamed holds the ids of the organizations, services and locations
+	// (by pointer) that could not take their natural id (naturalID); the
+	// others' ids are worked out when needed, not kept for each of a
+	// national directory's records.
+	renamed map[any]uuid.UUID
+	// The catalog's records by id.
+	orgs map[uuid.UUID]*directory.Organization
+	svcs map[uuid.UUID]*directory.Service
+	sals map[uuid.UUID]SALRef
+}
+
+// orgID, svcID and locID return the ids of the catalog's records (see
+// idPass.id).
+func (ix *Index) orgID(o *directory.Organization) uuid.UUID {
+	return ix.recordID(o, o.Source, "organization", o.ID)
+}
+
+func (ix *Index) svcID(s *directory.Service) uuid.UUID {
+	return ix.recordID(s, s.Source, "service", s.Key())
+}
+
+// locID is the id of location l of organization o.
+func (ix *Index) locID(o *directory.Organization, l *directory.Location) uuid.UUID {
+	return ix.recordID(l, l.Source, "location", o.ID+"/"+l.ID)
+}
+
+func (ix *Index) recordID(rec any, src directory.Source, kind, key string) uuid.UUID {
+	if id, ok := ix.renamed[rec]; ok {
+		return id
+	}
+	return naturalID(src, kind, key)
+}
+
+// naturalID is the id a record of kind with key takes unless an earlier
+// record took it: its source id when that is a UUID, else the UUIDv5 of
+// kind and key (childID).
+func naturalID(src directory.Source, kind, key string) uuid.UUID {
+	if u, err := uuid.Parse(src.ID); err == nil && len(src.ID) == 36 {
+		return u
+	}
+	return childID(kind, key)
 }
 
 // SALRef is a service at one of its (non-confidential) locations.
@@ -145,7 +179,7 @@ func (ix *Index) Service(id string) *Service {
 
 // ServiceOf returns catalog service s in HSDS form, fully nested.
 func (ix *Index) ServiceOf(s *directory.Service) *Service {
-	id := ix.svcID[s].String()
+	id := ix.svcID(s).String()
 	for _, svc := range ix.build(s.Org).Services {
 		if svc.ID == id {
 			return svc
@@ -171,7 +205,7 @@ func (ix *Index) OrganizationRecord(id string) *directory.Organization {
 }
 
 // OrganizationID returns the HSDS id of catalog organization o.
-func (ix *Index) OrganizationID(o *directory.Organization) string { return ix.orgID[o].String() }
+func (ix *Index) OrganizationID(o *directory.Organization) string { return ix.orgID(o).String() }
 
 // ServiceAtLocation returns the service_at_location with HSDS id id, with
 // its location and its service fully nested, or nil.
@@ -279,11 +313,14 @@ func NewIndex(cat *directory.Catalog, opt ExportOptions) (*Index, error) {
 			". Opening times are local time in " + tz + ". " + cat.Info.Notice),
 		cat: cat, termByID: map[string]*TaxonomyTerm{}, taxByID: map[string]*Taxonomy{},
 		termCat: map[string]*TaxonomyTerm{}, facts: map[string]*TaxonomyTerm{},
-		orgID: make(map[*directory.Organization]uuid.UUID, len(cat.Organizations)), svcID: make(map[*directory.Service]uuid.UUID, n),
-		locID: map[*directory.Location]uuid.UUID{}, orgs: make(map[uuid.UUID]*directory.Organization, len(cat.Organizations)),
+		renamed: map[any]uuid.UUID{}, orgs: make(map[uuid.UUID]*directory.Organization, len(cat.Organizations)),
 		svcs: make(map[uuid.UUID]*directory.Service, n), sals: map[uuid.UUID]SALRef{},
 	}
-	p := &idPass{ix: ix, used: map[uuid.UUID]bool{}}
+	records := len(cat.Organizations) + 2*n
+	for _, o := range cat.Organizations {
+		records += len(o.Locations)
+	}
+	p := &idPass{ix: ix, used: make(map[uuid.UUID]bool, records)}
 	ix.taxonomies(p)
 	for _, o := range cat.Organizations {
 		if err := p.organization(o); err != nil {
@@ -311,28 +348,28 @@ func Export(cat *directory.Catalog, opt ExportOptions) (*Dataset, error) {
 // their service_at_locations, in the order the records are exported.
 func (p *idPass) organization(o *directory.Organization) error {
 	ix := p.ix
-	id, err := p.id(o.Source, "organization", o.ID)
+	id, err := p.id(o, o.Source, "organization", o.ID)
 	if err != nil {
 		return err
 	}
-	ix.orgID[o], ix.orgs[id] = id, o
+	ix.orgs[id] = o
 	for _, l := range o.Locations {
 		if l.Confidential {
 			ix.ConfidentialLeftOut++
 			continue
 		}
-		if ix.locID[l], err = p.id(l.Source, "location", o.ID+"/"+l.ID); err != nil {
+		if _, err = p.id(l, l.Source, "location", o.ID+"/"+l.ID); err != nil {
 			return err
 		}
 	}
 	for _, s := range o.Services {
 		key := s.Key()
-		if id, err = p.id(s.Source, "service", key); err != nil {
+		if id, err = p.id(s, s.Source, "service", key); err != nil {
 			return err
 		}
-		ix.svcID[s], ix.svcs[id] = id, s
+		ix.svcs[id] = s
 		for _, l := range s.Locations {
-			if _, ok := ix.locID[l]; ok {
+			if !l.Confidential {
 				sal := salID(key, l.ID)
 				p.used[sal] = true
 				ix.sals[sal] = SALRef{Service: s, Location: l}
@@ -342,10 +379,13 @@ func (p *idPass) organization(o *directory.Organization) error {
 	return nil
 }
 
-// id returns a record's id: src when it is a UUID not used yet, else the
-// UUIDv5 of kind and key. It returns an error if that is taken too.
-func (p *idPass) id(src directory.Source, kind, key string) (uuid.UUID, error) {
-	if u, err := uuid.Parse(src.ID); err == nil && len(src.ID) == 36 && !p.used[u] {
+// id returns the id of record rec: src when it is a UUID not used yet,
+// else the UUIDv5 of kind and key, noted in Index.renamed when that is
+// not its natural id. It returns an error if that is taken too.
+func (p *idPass) id(rec any, src directory.Source, kind, key string) (uuid.UUID, error) {
+	u, err := uuid.Parse(src.ID)
+	isUUID := err == nil && len(src.ID) == 36
+	if isUUID && !p.used[u] {
 		p.used[u] = true
 		return u, nil
 	}
@@ -354,6 +394,9 @@ func (p *idPass) id(src directory.Source, kind, key string) (uuid.UUID, error) {
 		return id, fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, id)
 	}
 	p.used[id] = true
+	if isUUID {
+		p.ix.renamed[rec] = id
+	}
 	return id, nil
 }
 
@@ -409,7 +452,7 @@ func (ds *Index) taxonomies(p *idPass) {
 
 func (x *exporter) organization(o *directory.Organization) {
 	ds := x.ds
-	id := x.ix.orgID[o].String()
+	id := x.ix.orgID(o).String()
 	org := &Organization{ID: id, Name: o.Name, AlternateName: o.AlternateName, Description: o.Description,
 		Email: o.Email, Website: o.Website}
 	// HSDS requires a description; the importer drops one that only
@@ -436,7 +479,7 @@ func (x *exporter) organization(o *directory.Organization) {
 
 func (x *exporter) location(o *directory.Organization, l *directory.Location, org *Organization) *Location {
 	key := o.ID + "/" + l.ID
-	id := x.ix.locID[l].String()
+	id := x.ix.locID(o, l).String()
 	loc := &Location{ID: id, LocationType: "physical", OrganizationID: org.ID, Name: cmp.Or(l.Name, o.Name),
 		Description: l.Description, Transportation: l.Transit}
 	if l.HasPoint {
@@ -483,7 +526,7 @@ func accessibilityText(l *directory.Location) string {
 func (x *exporter) service(s *directory.Service, org *Organization) {
 	ds := x.ds
 	key := s.Key()
-	id := x.ix.svcID[s].String()
+	id := x.ix.svcID(s).String()
 	svc := &Service{ID: id, OrganizationID: org.ID, Name: s.Name, AlternateName: s.AlternateName,
 		Description: s.Description, URL: s.URL, Email: s.Email, Status: cmp.Or(string(s.Status), string(directory.StatusActive)),
 		ApplicationProcess: s.ApplyNotes, FeesDescription: s.Fees, Alert: s.Alert,

@@ -120,7 +120,42 @@ func catalogs(t *testing.T) map[string]*Dataset {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]*Dataset{"fixture": fixture, "repo data": repo}
+	shared, err := Export(sharedSourceIDs(t, loadCatalog(t, "../../data")), ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*Dataset{"fixture": fixture, "repo data": repo, "shared source ids": shared}
+}
+
+// sharedSourceIDs gives the first three organizations, services and
+// exported locations of cat one source id each kind, a UUID, as a
+// careless import could: the first of each keeps it and the others take
+// the id made from their keys, which the index then has to remember.
+func sharedSourceIDs(tb testing.TB, cat *directory.Catalog) *directory.Catalog {
+	tb.Helper()
+	var orgs, svcs, locs int
+	for _, o := range cat.Organizations {
+		if orgs < 3 {
+			o.Source.ID = "6f1c1a52-0b7e-4f39-9f0e-3a2d5c1b7a01"
+			orgs++
+		}
+		for _, l := range o.Locations {
+			if locs < 3 && !l.Confidential {
+				l.Source.ID = "6f1c1a52-0b7e-4f39-9f0e-3a2d5c1b7a02"
+				locs++
+			}
+		}
+		for _, s := range o.Services {
+			if svcs < 3 {
+				s.Source.ID = "6f1c1a52-0b7e-4f39-9f0e-3a2d5c1b7a03"
+				svcs++
+			}
+		}
+	}
+	if orgs < 3 || svcs < 3 || locs < 3 {
+		tb.Fatalf("the catalog has too few records to share ids: %d organizations, %d services, %d locations", orgs, svcs, locs)
+	}
+	return cat
 }
 
 // TestExportValidatesNDJSON validates every line of the NDJSON export, a
@@ -477,6 +512,25 @@ func TestIndexBuildsWhatExportWrites(t *testing.T) {
 			}
 			if len(ds.Services) == 0 {
 				t.Fatal("nothing exported")
+			}
+			ids := map[string]string{}
+			for _, o := range ds.Organizations {
+				ids[o.ID] = "organization " + o.Name
+			}
+			for _, l := range ds.Locations {
+				if prev, dup := ids[l.ID]; dup {
+					t.Errorf("location %s has the id of %s", l.ID, prev)
+				}
+				ids[l.ID] = "location " + l.Name
+			}
+			for _, s := range ds.Services {
+				if prev, dup := ids[s.ID]; dup {
+					t.Errorf("service %s has the id of %s", s.ID, prev)
+				}
+				ids[s.ID] = "service " + s.Name
+			}
+			if len(ids) != len(ds.Organizations)+len(ds.Locations)+len(ds.Services) {
+				t.Errorf("%d ids for %d organizations, %d locations and %d services", len(ids), len(ds.Organizations), len(ds.Locations), len(ds.Services))
 			}
 			id := ds.Services[0].ID
 			for _, bad := range []string{strings.ToUpper(id), "{" + id + "}", "urn:uuid:" + id, ds.Organizations[0].ID} {
