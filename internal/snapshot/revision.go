@@ -63,9 +63,12 @@ func revision(fsys fs.FS, prev map[string]fileSum, now func() time.Time) (string
 // fileList is the data files of a directory, in path order.
 type fileList []fileEntry
 
+// fileEntry is a data file's path and type bits (fs.ModeSymlink for a
+// link). Its size and time are looked up when a revision is worked out,
+// not kept from the listing: a national directory lists 51k files.
 type fileEntry struct {
 	path string
-	d    fs.DirEntry
+	typ  fs.FileMode
 }
 
 // dataFiles lists the files a revision covers: every regular file of fsys
@@ -84,7 +87,7 @@ func dataFiles(fsys fs.FS) (fileList, error) {
 			return nil
 		}
 		if isDataFile(fsys, p, d.Type()) {
-			files = append(files, fileEntry{p, d})
+			files = append(files, fileEntry{p, d.Type()})
 		}
 		return nil
 	})
@@ -134,7 +137,7 @@ func (files fileList) changed(fsys fs.FS, paths []string) (fileList, bool) {
 			return nil, false
 		}
 		isFile := isDataFile(fsys, p, info.Mode().Type())
-		switch e := (fileEntry{p, fs.FileInfoToDirEntry(info)}); {
+		switch e := (fileEntry{p, info.Mode().Type()}); {
 		case isFile && listed:
 			out[at] = e
 		case isFile:
@@ -164,9 +167,12 @@ func (files fileList) revision(fsys fs.FS, prev map[string]fileSum, now func() t
 					got[i] = fsum
 					continue
 				}
-				info, err := f.d.Info()
-				if err == nil && f.d.Type()&fs.ModeSymlink != 0 {
+				var info fs.FileInfo
+				var err error
+				if f.typ&fs.ModeSymlink != 0 {
 					info, err = fs.Stat(fsys, f.path)
+				} else {
+					info, err = fs.Lstat(fsys, f.path)
 				}
 				if err != nil {
 					return fmt.Errorf("snapshot: read %s: %w", f.path, err)
