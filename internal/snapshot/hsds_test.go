@@ -9,9 +9,9 @@ import (
 	"trellis/internal/directory"
 )
 
-// TestReloadBuildsHSDS: a snapshot swapped in starts building its HSDS
-// form at once, without anyone asking for it, and HSDS gives the same
-// dataset to every caller.
+// TestReloadBuildsHSDS: a snapshot swapped in builds its HSDS form
+// without anyone asking for it (once its load state is written), and HSDS
+// gives the same dataset to every caller.
 func TestReloadBuildsHSDS(t *testing.T) {
 	s := NewStore(os.DirFS("../../data"), time.Now)
 	snap, err := s.Reload(context.Background())

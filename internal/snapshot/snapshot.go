@@ -461,7 +461,13 @@ func (s *Store) ReloadChanged(ctx context.Context, paths []string) (*Snapshot, e
 			s.saveState(rev, sums, day)
 		}
 	}
-	go func() { _, _ = snap.HSDS() }()
+	go func() {
+		// The HSDS form is built once the load state is written: each
+		// holds working memory in proportion to the directory for a
+		// moment, and one after the other they do not add up.
+		_ = s.WaitState(context.Background())
+		_, _ = snap.HSDS()
+	}()
 	if old != nil {
 		// Searches still running on the old index hold their own reader;
 		// closing only stops new ones, and nothing takes the old pointer
