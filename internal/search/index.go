@@ -422,6 +422,9 @@ func New(cat *directory.Catalog) (*Index, error) {
 	// An update works the digest out for its open data, for the index
 	// it writes and twice when it opens it: once is enough.
 	ix.digest = sync.OnceValue(func() []byte { return digestDocs(ix.docs) })
+	n := 0
+	cat.Services(func(s *directory.Service) { n += max(1, len(s.Locations)) })
+	ix.docs = make([]Doc, 0, n)
 	cat.Services(func(s *directory.Service) {
 		if len(s.Locations) == 0 {
 			ix.docs = append(ix.docs, Doc{Service: s, AreaService: s, Key: s.Key()})
