@@ -335,10 +335,6 @@ func (ix *Index) checkDocs() error {
 // seals it. It returns, for each of ix's documents, the index in
 // prev.docs of the same document when prev indexed it as it is, else -1.
 func (ix *Index) applyChanges(ctx context.Context, prev *Index) ([]int32, error) {
-	before := make(map[string]int32, len(prev.docs))
-	for i := range prev.docs {
-		before[prev.docs[i].Key] = int32(i)
-	}
 	kept := make([]int32, len(ix.docs))
 	b := ix.bi.NewBatch()
 	flush := func() error {
@@ -357,13 +353,20 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) ([]int32, error)
 		b = ix.bi.NewBatch()
 		return nil
 	}
+	// Both document tables are in key order: one walk through the two
+	// pairs each document with its previous self, and finds those gone.
+	j := 0
 	for i := range ix.docs {
 		d := &ix.docs[i]
 		kept[i] = -1
-		if j, ok := before[d.Key]; ok {
-			delete(before, d.Key)
-			if p := &prev.docs[j]; p.Service == d.Service && p.Location == d.Location {
-				kept[i] = j
+		for ; j < len(prev.docs) && prev.docs[j].Key < d.Key; j++ {
+			b.Delete(prev.docs[j].Key)
+		}
+		if j < len(prev.docs) && prev.docs[j].Key == d.Key {
+			p := &prev.docs[j]
+			j++
+			if p.Service == d.Service && p.Location == d.Location {
+				kept[i] = int32(j - 1)
 				continue
 			}
 		}
@@ -376,8 +379,8 @@ func (ix *Index) applyChanges(ctx context.Context, prev *Index) ([]int32, error)
 			}
 		}
 	}
-	for key := range before {
-		b.Delete(key)
+	for ; j < len(prev.docs); j++ {
+		b.Delete(prev.docs[j].Key)
 	}
 	if err := flush(); err != nil {
 		return nil, err
