@@ -10,6 +10,7 @@ package directory
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -239,6 +240,13 @@ type Service struct {
 	// Referrals is where this service takes referrals, or nil for its
 	// organization's (ReferralIntake).
 	Referrals *Intake
+
+	// key is Key, kept by the first catalog the service is put in. A
+	// reload's catalog shares the unchanged listings' services, and
+	// with them their keys, rather than making 100k strings anew. A copy
+	// of the service given another organization or id does not use it
+	// (keyed).
+	key string
 }
 
 // ReferralIntake returns where the service takes referrals: its own
@@ -254,7 +262,18 @@ func (s *Service) ReferralIntake() *Intake {
 }
 
 // Key returns the service's catalog-wide identifier, "<org>.<service>".
-func (s *Service) Key() string { return ServiceKey(s.Org.ID, s.ID) }
+func (s *Service) Key() string {
+	if s.keyed() {
+		return s.key
+	}
+	return ServiceKey(s.Org.ID, s.ID)
+}
+
+// keyed reports whether the kept key is the service's key.
+func (s *Service) keyed() bool {
+	k, org := s.key, s.Org.ID
+	return len(k) == len(org)+1+len(s.ID) && k[len(org)] == '.' && strings.HasPrefix(k, org) && strings.HasSuffix(k, s.ID)
+}
 
 // ServiceKey builds a service's catalog-wide identifier.
 func ServiceKey(orgID, serviceID string) string { return orgID + "." + serviceID }
@@ -330,7 +349,13 @@ func NewCatalog(info Info, tax *Taxonomy, orgs []*Organization) (*Catalog, error
 			if s.Org != o {
 				return nil, fmt.Errorf("directory: service %q of %q has no organization back-pointer", s.ID, o.ID)
 			}
-			key := s.Key()
+			// The key is kept on the service the first time: a service
+			// is not shared until a catalog holding it is, and then it
+			// has its key (see Service.key).
+			if !s.keyed() {
+				s.key = ServiceKey(o.ID, s.ID)
+			}
+			key := s.key
 			if _, dup := c.services[key]; dup {
 				return nil, fmt.Errorf("directory: duplicate service id %q", key)
 			}
