@@ -51,6 +51,7 @@ func runExportHSDS(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
+	defer batchMemory()()
 	start := time.Now()
 	gaz, err := geo.Load(src.FS)
 	if err != nil {

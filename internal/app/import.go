@@ -63,6 +63,7 @@ func runImportHSDS(ctx context.Context, args []string, io IO) error {
 	if !dirExists(*dir) {
 		return fmt.Errorf("data directory %s does not exist", *dir)
 	}
+	defer batchMemory()()
 	opt := hsds.ImportOptions{Package: pkg, DataDir: *dir, Source: *source, MapFile: *mapFile, DryRun: *dry, Now: time.Now()}
 	if *within != "" {
 		r, err := parseWithin(*within)

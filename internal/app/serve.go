@@ -592,6 +592,31 @@ const serveGCPercent = 50
 // 345 MB either way.
 const serveMemoryLimit = 320 << 20
 
+// batchMemory sets the collector's target and the soft memory limit an
+// import or export runs under, serveGCPercent and serveMemoryLimit,
+// unless GOGC or GOMEMLIMIT say otherwise, and returns what puts the
+// previous ones back. Either holds a whole directory in memory, and
+// makes garbage as fast as it reads and writes: at Go's default target
+// an import of the 100k synthetic package held 270 MB live and peaked at
+// 629 MB resident.
+func batchMemory() (restore func()) {
+	gc, limit := -1, int64(-1)
+	if os.Getenv("GOGC") == "" {
+		gc = debug.SetGCPercent(serveGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		limit = debug.SetMemoryLimit(serveMemoryLimit)
+	}
+	return func() {
+		if gc != -1 {
+			debug.SetGCPercent(gc)
+		}
+		if limit != -1 {
+			debug.SetMemoryLimit(limit)
+		}
+	}
+}
+
 // serveHeadroom is the least room for garbage past the live heap that the
 // serving limit leaves (see liveHeap).
 const serveHeadroom = 64 << 20
