@@ -7,21 +7,27 @@ import (
 	"trellis/internal/progress"
 )
 
-// loadProgress returns the progress hook of the server's snapshot store:
-// while a large directory loads, a log line every progress.Interval says
-// how many listing files are read and how long is left.
-func loadProgress(log *slog.Logger) func(done, total int) {
+// logProgress returns a progress hook of the server's snapshot store:
+// while long work runs, a log line msg every progress.Interval says how
+// many of its units (label, e.g. "listing files read") are done, at what
+// rate and how long is left. The hook is told (0, total) first, then how
+// many are done so far, from any goroutine.
+func logProgress(log *slog.Logger, msg, label string) func(done, total int) {
 	var mu sync.Mutex
 	var r *progress.Reporter
+	last := 0
 	return func(done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
 		case done == 0:
-			r = progress.NewFunc(func(s string) { log.Info("loading the directory", "progress", s) }, "listing files read", total)
+			r, last = progress.NewFunc(func(s string) { log.Info(msg, "progress", s) }, label, total), 0
 		case r != nil:
-			r.Add(1)
-			if done == total {
+			if done > last {
+				r.Add(done - last)
+				last = done
+			}
+			if done >= total {
 				r.Done()
 				r = nil
 			}

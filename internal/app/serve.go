@@ -237,7 +237,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.data = src
 	m.store = snapshot.NewStore(src.FS, time.Now)
-	m.store.Progress = loadProgress(m.log)
+	m.store.Progress = logProgress(m.log, "loading the directory", "listing files read")
+	m.store.IndexProgress = logProgress(m.log, "building the search index", "documents indexed")
 	if m.Config.Store.StateDir != "" {
 		// The search index is kept on disk, one per data revision: a
 		// restart on unchanged listings reopens it.

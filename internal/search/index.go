@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -72,6 +73,14 @@ type Index struct {
 
 	// closing is apart from the index so that Closer holds nothing else.
 	closing *closing
+
+	// Progress, when set before BuildDir or BuildMemory, is told how many
+	// of the documents are indexed: (0, total) first, then after each
+	// batch, from the goroutine that wrote it. The segments are merged
+	// after the last.
+	Progress func(done, total int)
+	// indexed counts the documents indexed so far, for Progress.
+	indexed atomic.Int64
 }
 
 // closing is whether and how an index was closed.
@@ -765,6 +774,7 @@ func (ix *Index) indexInMemory(ctx context.Context) error {
 	}
 	size := (len(ix.docs) + chunks - 1) / chunks
 	size = min(max(size, 1), maxBatch)
+	ix.startProgress()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for start := 0; start < len(ix.docs); start += size {
@@ -774,10 +784,19 @@ func (ix *Index) indexInMemory(ctx context.Context) error {
 	return g.Wait()
 }
 
+// startProgress tells Progress, when set, that indexing starts.
+func (ix *Index) startProgress() {
+	ix.indexed.Store(0)
+	if ix.Progress != nil {
+		ix.Progress(0, len(ix.docs))
+	}
+}
+
 // indexOnDisk indexes the documents diskBatch at a time (each batch
 // returns once it is on disk), then merges the segments into one, which
 // searches read fastest.
 func (ix *Index) indexOnDisk(ctx context.Context) error {
+	ix.startProgress()
 	for start := 0; start < len(ix.docs); start += diskBatch {
 		if err := ix.batch(ctx, start, min(start+diskBatch, len(ix.docs))); err != nil {
 			return err
@@ -820,6 +839,9 @@ func (ix *Index) batch(ctx context.Context, start, end int) error {
 	}
 	if err := ix.bi.Batch(b); err != nil {
 		return fmt.Errorf("search: build: batch: %w", err)
+	}
+	if done := ix.indexed.Add(int64(end - start)); ix.Progress != nil {
+		ix.Progress(int(done), len(ix.docs))
 	}
 	return nil
 }

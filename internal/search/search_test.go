@@ -387,3 +387,50 @@ func copyOrg(o *directory.Organization, id, note string) *directory.Organization
 	}
 	return &c
 }
+
+// TestBuildProgress: a build tells Progress that it starts, (0, total),
+// then how many documents are indexed after each batch, up to all of
+// them; in memory the batches run at once and report from their
+// goroutines.
+func TestBuildProgress(t *testing.T) {
+	cat := loadData(t, "../../data")
+	for _, where := range []string{"disk", "memory"} {
+		t.Run(where, func(t *testing.T) {
+			ix, err := New(cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var calls [][2]int
+			ix.Progress = func(done, total int) {
+				mu.Lock()
+				defer mu.Unlock()
+				calls = append(calls, [2]int{done, total})
+			}
+			if where == "disk" {
+				err = ix.BuildDir(context.Background(), t.TempDir()+"/ix")
+			} else {
+				err = ix.BuildMemory(context.Background())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			n := len(ix.Docs())
+			if len(calls) < 2 || calls[0] != [2]int{0, n} {
+				t.Fatalf("progress %v: want (0, %d) first", calls, n)
+			}
+			done := make([]int, 0, len(calls))
+			for _, c := range calls {
+				if c[1] != n {
+					t.Errorf("progress %v: total %d, want %d", c, c[1], n)
+				}
+				done = append(done, c[0])
+			}
+			slices.Sort(done)
+			if done[len(done)-1] != n || !slices.Equal(done, slices.Compact(slices.Clone(done))) {
+				t.Errorf("progress %v: want counts rising to %d, each once", calls, n)
+			}
+		})
+	}
+}

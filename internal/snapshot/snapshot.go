@@ -81,7 +81,7 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	return build(ctx, fsys, now, rev, places, "", nil, nil, nil)
+	return build(ctx, fsys, now, rev, places, "", progressHooks{}, nil, nil)
 }
 
 // build is Build for data whose revision and gazetteer the caller has
@@ -90,9 +90,9 @@ func Build(ctx context.Context, fsys fs.FS, now time.Time) (*Snapshot, []listing
 // cache, when set, keeps the listing files' results between builds.
 // prev, when set, is the snapshot being served, whose on-disk index a new
 // one is updated from.
-func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *geo.Gazetteer, indexDir string, progress func(done, total int), cache *listings.Cache, prev *Snapshot) (*Snapshot, []listings.Error, error) {
+func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *geo.Gazetteer, indexDir string, progress progressHooks, cache *listings.Cache, prev *Snapshot) (*Snapshot, []listings.Error, error) {
 	start := time.Now()
-	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress, Cache: cache})
+	cat, errs, err := listings.Load(fsys, listings.Options{Now: now, Places: places, Progress: progress.read, Cache: cache})
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -103,6 +103,7 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *g
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
+	ix.Progress = progress.index
 	// The matcher's tables need only the documents: they are built while
 	// the index is opened, updated or built.
 	matcher := make(chan *match.Matcher, 1)
@@ -132,6 +133,10 @@ func build(ctx context.Context, fsys fs.FS, now time.Time, rev string, places *g
 	return &Snapshot{Catalog: cat, Index: ix, Places: places, Matcher: m, Revision: rev, LoadedAt: now,
 		BuildTime: time.Since(start), IndexFrom: from, ListingsRead: read}, nil, nil
 }
+
+// progressHooks are the Store's progress hooks, for build: reading the
+// listing files, and building the search index.
+type progressHooks struct{ read, index func(done, total int) }
 
 // IndexOrigin says where a snapshot's search index came from.
 type IndexOrigin string
@@ -260,8 +265,12 @@ type Store struct {
 	savedRev string
 
 	// Progress, when set before the first Reload, is told how reading the
-	// listing files gets on (see listings.Options.Progress).
-	Progress func(done, total int)
+	// listing files gets on (see listings.Options.Progress), and
+	// IndexProgress how a build of the search index does (see
+	// search.Index.Progress): a first start on a national directory
+	// spends seconds on each.
+	Progress      func(done, total int)
+	IndexProgress func(done, total int)
 	// IndexDir, when set before the first Reload, is the directory the
 	// search indexes are kept in, one per data revision, so that a
 	// restart on unchanged data reopens the index instead of building it.
@@ -428,7 +437,7 @@ func (s *Store) ReloadChanged(ctx context.Context, paths []string) (*Snapshot, e
 		// today.
 		s.listings.Trust(s.listings.Key)
 	}
-	snap, errs, err := build(ctx, s.fsys, now, rev, g.g, s.IndexDir, s.Progress, &s.listings, s.cur.Load())
+	snap, errs, err := build(ctx, s.fsys, now, rev, g.g, s.IndexDir, progressHooks{s.Progress, s.IndexProgress}, &s.listings, s.cur.Load())
 	switch {
 	case err != nil:
 		s.status.OK, s.status.Errors, s.status.Failure = false, nil, err.Error()
