@@ -578,13 +578,19 @@ func renumber(before, after []segment) func(n uint64) (uint64, bool) {
 	}
 }
 
-// segmentsOf returns the segments of bi's current snapshot, in order.
-func segmentsOf(bi bleve.Index) ([]segment, error) {
+// readerOf returns a reader of bi's current snapshot, which the caller
+// closes.
+func readerOf(bi bleve.Index) (index.IndexReader, error) {
 	adv, err := bi.Advanced()
 	if err != nil {
 		return nil, err
 	}
-	r, err := adv.Reader()
+	return adv.Reader()
+}
+
+// segmentsOf returns the segments of bi's current snapshot, in order.
+func segmentsOf(bi bleve.Index) ([]segment, error) {
+	r, err := readerOf(bi)
 	if err != nil {
 		return nil, err
 	}
@@ -731,11 +737,7 @@ func (ix *Index) savedOpenData() (*openData, bool) {
 			return nil, false
 		}
 	}
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, false
-	}
-	r, err := adv.Reader()
+	r, err := readerOf(ix.bi)
 	if err != nil {
 		return nil, false
 	}
@@ -933,11 +935,7 @@ func bm25Of(n, name, text int) *bsearch.BM25Stats {
 // and opening it again keeps. It returns an error if the index cannot be
 // read or lacks a document.
 func (ix *Index) internalNumbers(known func(i int) (uint64, bool)) ([]uint64, error) {
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search: build: %w", err)
-	}
-	r, err := adv.Reader()
+	r, err := readerOf(ix.bi)
 	if err != nil {
 		return nil, fmt.Errorf("search: build: %w", err)
 	}

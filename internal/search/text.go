@@ -311,11 +311,7 @@ func (ix *Index) runText(ctx context.Context, terms []string, relaxed bool, limi
 			q = bleve.NewConjunctionQuery(qs...)
 		}
 	}
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	r, err := adv.Reader()
+	r, err := readerOf(ix.bi)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
