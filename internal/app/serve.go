@@ -92,7 +92,7 @@ type Main struct {
 	// reloadMu keeps one reload at a time under its memory limit.
 	reloadMu sync.Mutex
 	// servingLimit is the memory limit set after the last load (see
-	// liveHeap); 0 before the first.
+	// servingMemoryLimit); 0 before the first.
 	servingLimit int64
 	data         dataSource
 	store        *snapshot.Store
@@ -463,7 +463,7 @@ func (m *Main) loading() (done func()) {
 				_, _ = snap.HSDS()
 			}
 			live := liveHeap()
-			m.servingLimit = max(serveMemoryLimit, live+serveHeadroom)
+			m.servingLimit = servingMemoryLimit(live)
 			debug.SetMemoryLimit(m.servingLimit)
 			m.log.Info("serving under a memory limit", "live_mib", live>>20, "limit_mib", m.servingLimit>>20)
 		}()
@@ -471,12 +471,7 @@ func (m *Main) loading() (done func()) {
 }
 
 // liveHeap collects the garbage a load left and returns the size of the
-// live heap. After a load the serving limit is serveMemoryLimit, or the
-// live heap plus serveHeadroom when that is more: below the limit the
-// collector runs each time the heap grows by half its live size
-// (serveGCPercent), near it more often, and a directory whose live heap
-// alone nears the limit gets the headroom past it, so that the collector
-// does not run without end.
+// live heap.
 func liveHeap() int64 {
 	runtime.GC()
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -593,6 +588,18 @@ const serveGCPercent = 50
 // 345 MB either way.
 const serveMemoryLimit = 320 << 20
 
+// serveHeadroom is the least room for garbage past the live heap that the
+// serving limit leaves (see servingMemoryLimit).
+const serveHeadroom = 64 << 20
+
+// servingMemoryLimit is the memory limit the server serves under after a
+// load that left live bytes live: serveMemoryLimit, or live plus
+// serveHeadroom when that is more. Below the limit the collector runs each
+// time the heap grows by half its live size (serveGCPercent), near it more
+// often; a directory whose live heap alone nears the limit gets the
+// headroom past it, so that the collector does not run without end.
+func servingMemoryLimit(live int64) int64 { return max(serveMemoryLimit, live+serveHeadroom) }
+
 // batchMemory sets the collector's target and the soft memory limit an
 // import or export runs under, serveGCPercent and serveMemoryLimit,
 // unless GOGC or GOMEMLIMIT say otherwise, and returns what puts the
@@ -618,17 +625,13 @@ func batchMemory() (restore func()) {
 	}
 }
 
-// serveHeadroom is the least room for garbage past the live heap that the
-// serving limit leaves (see liveHeap).
-const serveHeadroom = 64 << 20
-
 // reloadMemoryLimit is the soft memory limit the server sets while it
 // loads, unless GOMEMLIMIT is set, or the serving limit when that is
 // higher: near it the garbage collector runs more often than
 // serveGCPercent asks. A reload holds the old snapshot and the new one
 // while it builds; without a limit, five reloads of the national
 // directory 3 s apart peaked at 470 MB resident. Once the load's work is
-// done the serving limit takes over (see liveHeap): this one, held while
+// done the serving limit takes over (see servingMemoryLimit): this one, held while
 // serving, cost a fifth of the national directory's requests a second
 // under 8 clients and raised p99 from 36 to 52 ms.
 const reloadMemoryLimit = 280 << 20
