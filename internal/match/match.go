@@ -348,7 +348,7 @@ func (t *task) release() {
 	clear(sc.hits[:cap(sc.hits)])
 	clear(sc.top[:cap(sc.top)])
 	clear(sc.best)
-	*sc = scratch{cands: sc.cands[:0], pool: sc.pool[:0], opens: sc.opens[:0], hits: sc.hits[:0], services: sc.services[:0], top: sc.top[:0], best: sc.best}
+	// The lists keep their lengths: each use starts from list[:0].
 	scratchPool.Put(sc)
 }
 
