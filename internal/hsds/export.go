@@ -379,24 +379,20 @@ func (p *idPass) organization(o *directory.Organization) error {
 	return nil
 }
 
-// id returns the id of record rec: src when it is a UUID not used yet,
-// else the UUIDv5 of kind and key, noted in Index.renamed when that is
-// not its natural id. It returns an error if that is taken too.
+// id returns the id of record rec: its natural id (naturalID) when no
+// earlier record took it, else the UUIDv5 of kind and key, noted in
+// Index.renamed. It returns an error if that is taken too.
 func (p *idPass) id(rec any, src directory.Source, kind, key string) (uuid.UUID, error) {
-	u, err := uuid.Parse(src.ID)
-	isUUID := err == nil && len(src.ID) == 36
-	if isUUID && !p.used[u] {
-		p.used[u] = true
-		return u, nil
-	}
-	id := childID(kind, key)
+	id := naturalID(src, kind, key)
 	if p.used[id] {
-		return id, fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, id)
-	}
-	p.used[id] = true
-	if isUUID {
+		child := childID(kind, key)
+		if id == child || p.used[child] {
+			return child, fmt.Errorf("hsds: export: %s %q would get id %s twice", kind, key, child)
+		}
+		id = child
 		p.ix.renamed[rec] = id
 	}
+	p.used[id] = true
 	return id, nil
 }
 
